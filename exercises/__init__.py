@@ -1,0 +1,56 @@
+"""The exercise catalogue (EXERCISES.md): one module per exercise, in the course's order."""
+
+from __future__ import annotations
+
+import importlib
+
+from grader.spec import Exercise
+
+# exercise id -> module name, in the order of EXERCISES.md
+MODULES = {
+    "activations": "activations",
+    "losses": "losses",
+    "chain-rule": "chain_rule",
+    "backprop-examples": "backprop_examples",
+    "two-layer-net": "two_layer_net",
+    "layers": "layers",
+    "multilayer-net": "multilayer_net",
+    "optimizers": "optimizers",
+    "initialization": "initialization",
+    "batchnorm": "batchnorm",
+    "dropout": "dropout",
+    "regularization": "regularization",
+}
+
+
+class UnknownExercise(KeyError):
+    def __init__(self, exercise_id: str):
+        super().__init__(exercise_id)
+        self.exercise_id = exercise_id
+
+    def __str__(self) -> str:
+        return f"unknown exercise {self.exercise_id!r}; known: {', '.join(catalogue())}"
+
+
+_cache: dict[str, Exercise] = {}
+
+
+def catalogue() -> dict[str, Exercise]:
+    """All exercises that are available, in catalogue order."""
+    if not _cache:
+        for ex_id, module in MODULES.items():
+            try:
+                mod = importlib.import_module(f"exercises.{module}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"exercises.{module}":
+                    raise
+                continue
+            _cache[ex_id] = mod.EXERCISE
+    return _cache
+
+
+def get(exercise_id: str) -> Exercise:
+    try:
+        return catalogue()[exercise_id]
+    except KeyError:
+        raise UnknownExercise(exercise_id) from None

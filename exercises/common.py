@@ -1,0 +1,93 @@
+"""Check building blocks shared by the exercise modules."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.compare import Fail, as_array, as_scalar, assert_close, assert_unchanged
+from grader.context import ItemContext
+from grader.messages import Msg
+from grader.session import StudentError
+
+
+def M(en: str, ja: str) -> Msg:
+    return Msg(en=en, ja=ja)
+
+
+def fwd_msg(cls: str) -> Msg:
+    return M(f"{cls}.forward output", f"{cls}.forward の出力")
+
+
+def call_backward(ctx: ItemContext, batch, obj, dout=None):
+    """Add ``obj.backward(dout)``; for loss layers (``dout=None``) call ``backward()``.
+
+    A loss layer written ``def backward(self, dout):`` (no default) is retried with 1.
+    """
+    if dout is not None:
+        return batch.method(obj, "backward", dout)
+    return batch.method(obj, "backward")
+
+
+def run_loss_backward(ctx: ItemContext, cls: str, x, t, ctor=None):
+    """forward(x, t) then backward() on a new object; returns (loss, dx)."""
+    for args in ((), (1.0,)):
+        b = ctx.batch()
+        obj = b.new(cls, **(ctor or {}))
+        loss = b.method(obj, "forward", x, t)
+        dx = b.method(obj, "backward", *args)
+        try:
+            b.run()
+        except StudentError as exc:
+            if not args and exc.info.get("type") == "TypeError" and "argument" in exc.info.get("message", ""):
+                continue
+            raise
+        return loss.value, dx.value
+    raise AssertionError("unreachable")
+
+
+def check_forward(ctx: ItemContext, cls: str, ctor: dict, args: tuple, expected, **kw) -> np.ndarray:
+    b = ctx.batch()
+    obj = b.new(cls, **ctor)
+    y = b.method(obj, "forward", *args)
+    b.run()
+    return assert_close(y.value, expected, fwd_msg(cls), **kw)
+
+
+def check_no_mutation(ctx: ItemContext, cls: str, ctor: dict, args: tuple, dout=None,
+                      names: tuple[str, ...] = ()) -> None:
+    """forward(*args) and backward(dout) must leave every array they were given unchanged.
+
+    The arrays are put into the worker once and read back afterwards, so an in-place
+    change by the student's code (``x -= ...``, ``dout[mask] = 0``) is visible.
+    """
+    b = ctx.batch()
+    ctor_refs = {k: b.const(v) for k, v in ctor.items()}
+    arg_refs = [b.const(a) for a in args]
+    obj = b.new(cls, **ctor_refs)
+    b.method(obj, "forward", *arg_refs, want=False)
+    dout_ref = b.const(dout) if dout is not None else None
+    if dout is not None:
+        b.method(obj, "backward", dout_ref, want=False)
+    else:
+        b.method(obj, "backward", want=False)
+    b.run()
+    b2 = ctx.batch()
+    checks = []
+    for k, ref in ctor_refs.items():
+        checks.append((M(f"`{k}` (constructor argument)", f"`{k}`(コンストラクタの引数)"), ctor[k], b2.read(ref)))
+    for i, ref in enumerate(arg_refs):
+        label = names[i] if i < len(names) else f"argument {i + 1}"
+        checks.append((M(f"`{label}` (forward argument)", f"`{label}`(forward の引数)"), args[i], b2.read(ref)))
+    if dout_ref is not None:
+        checks.append((M("`dout` (backward argument)", "`dout`(backward の引数)"), dout, b2.read(dout_ref)))
+    b2.run()
+    for what, before, pending in checks:
+        assert_unchanged(np.asarray(before), pending.value, what)
+
+
+def loss_scalar(value, cls: str) -> float:
+    return as_scalar(value, M(f"The loss returned by {cls}.forward", f"{cls}.forward が返す損失"))
+
+
+__all__ = ["Fail", "M", "as_array", "as_scalar", "assert_close", "assert_unchanged", "call_backward",
+           "check_forward", "check_no_mutation", "fwd_msg", "loss_scalar", "run_loss_backward"]

@@ -1,0 +1,290 @@
+"""Exercise 6 `layers` — 層のクラス (§5.1, notebooks 3-1-1, 3-1-2, 3-1-3)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from exercises.common import (M, assert_close, check_forward, check_no_mutation, fwd_msg, loss_scalar,
+                              run_loss_backward)
+from grader.context import ItemContext
+from grader.spec import Exercise, Item
+from reference import layers as ref
+from reference.functions import sigmoid
+
+DX = M("dx (the value returned by backward)", "dx(backward の返り値)")
+
+
+def _dx_against_own_forward(ctx: ItemContext, cls: str, ctor: dict, x, dout, dx_value, extra=()):
+    """Diagnosis when dx disagrees with the reference: is it at least consistent with the forward?"""
+    def build(b, xv):
+        return b.method(b.new(cls, **ctor), "forward", xv, *extra)
+    return ctx.numerical_vjp(build, x, dout, what=fwd_msg(cls))
+
+
+def _check_dx(ctx, cls, ctor, x, dout, dx_value, expected, section):
+    try:
+        return assert_close(dx_value, expected, DX)
+    except Exception as fail:
+        try:
+            numeric = _dx_against_own_forward(ctx, cls, ctor, x, dout, dx_value)
+            consistent = np.allclose(np.asarray(dx_value, dtype=float).reshape(numeric.shape), numeric,
+                                     rtol=1e-4, atol=1e-6)
+        except Exception:  # noqa: BLE001 - the diagnosis is best-effort
+            consistent = False
+        if consistent:
+            fail.msg = fail.msg + M(
+                "It does agree with the numerical gradient of your own forward, so check forward as well.",
+                "ただし、あなたの forward の数値微分とは一致しています。forward も確認してください。")
+        raise
+
+
+# ------------------------------------------------------------------ Affine
+
+def affine_forward(ctx: ItemContext):
+    x, W, b = ctx.randn(4, 3), ctx.randn(3, 2), ctx.randn(2)
+    check_forward(ctx, "Affine", {"W": W, "b": b}, (x,), x @ W + b,
+                  variants=ctx.variants(affine_no_bias=x @ W))
+
+
+def affine_backward(ctx: ItemContext):
+    x, W, bias, dout = ctx.randn(5, 4), ctx.randn(4, 3), ctx.randn(3), ctx.randn(5, 3)
+    b = ctx.batch()
+    obj = b.new("Affine", W=W, b=bias)
+    b.method(obj, "forward", x, want=False)
+    dx = b.method(obj, "backward", dout)
+    dW = b.attr(obj, "dW")
+    db = b.attr(obj, "db")
+    b.run()
+    _check_dx(ctx, "Affine", {"W": W, "b": bias}, x, dout, dx.value, dout @ W.T, "3.7")
+    # dW and db against the numerical gradient of the student's own forward w.r.t. W and b
+    num_dW = ctx.numerical_vjp(lambda bb, Wv: bb.method(bb.new("Affine", W=Wv, b=bias), "forward", x), W, dout,
+                               what=fwd_msg("Affine"))
+    assert_close(dW.value, x.T @ dout, M("self.dW", "self.dW"),
+                 context=None if np.allclose(num_dW, x.T @ dout) else M(
+                     "(Your forward's numerical gradient also differs — check forward.)",
+                     "(forward の数値微分とも一致しません。forward も確認してください。)"))
+    assert_close(db.value, dout.sum(axis=0), M("self.db", "self.db"),
+                 variants=ctx.variants(affine_db_mean=dout.mean(axis=0)))
+
+
+def affine_worked_examples(ctx: ItemContext):
+    """§3.6: 1-(1) dE/dX = [4, 3, 4], dE/dW = [[4, 2], [−2, −1], [2, 1]]; 2: dE/db = [2, 0]."""
+    X = np.array([[2.0, -1.0, 1.0]])
+    W = np.array([[2.0, 0.0], [1.0, 1.0], [0.0, 4.0]])
+    b = ctx.batch()
+    obj = b.new("Affine", W=W, b=np.zeros(2))
+    y = b.method(obj, "forward", X)
+    b.run()
+    Y = assert_close(y.value, X @ W, M("§3.6 1-(1): Y = XW", "§3.6 1-(1): Y = XW"))
+    dY = Y - np.array([[1.0, 2.0]])  # E = ½((y1−1)² + (y2−2)²)
+    b = ctx.batch()
+    obj = b.new("Affine", W=W, b=np.zeros(2))
+    b.method(obj, "forward", X, want=False)
+    dx = b.method(obj, "backward", dY)
+    dW = b.attr(obj, "dW")
+    b.run()
+    assert_close(dx.value, [[4.0, 3.0, 4.0]], M("§3.6 1-(1) dE/dX", "§3.6 1-(1) の dE/dX"))
+    assert_close(dW.value, [[4.0, 2.0], [-2.0, -1.0], [2.0, 1.0]], M("§3.6 1-(1) dE/dW", "§3.6 1-(1) の dE/dW"))
+    X2 = np.array([[1.0, 3.0], [2.0, -1.0], [0.0, 1.0]])
+    dY2 = np.array([[1.0, 0.0], [0.0, -1.0], [1.0, 1.0]])
+    b = ctx.batch()
+    obj = b.new("Affine", W=np.eye(2), b=np.array([2.0, 1.0]))
+    b.method(obj, "forward", X2, want=False)
+    dx2 = b.method(obj, "backward", dY2)
+    db2 = b.attr(obj, "db")
+    b.run()
+    assert_close(dx2.value, dY2, M("§3.6 2 dE/dX (W = I)", "§3.6 2 の dE/dX(W = 単位行列)"))
+    assert_close(db2.value, [2.0, 0.0], M("§3.6 2 dE/db", "§3.6 2 の dE/db"))
+
+
+def affine_no_mutation(ctx: ItemContext):
+    check_no_mutation(ctx, "Affine", {"W": ctx.randn(3, 2), "b": ctx.randn(2)}, (ctx.randn(4, 3),),
+                      ctx.randn(4, 2), names=("x",))
+
+
+# ------------------------------------------------------------------ Sigmoid / Relu
+
+def sigmoid_forward(ctx: ItemContext):
+    x = np.concatenate([ctx.randn(3, 4, scale=3.0), np.array([[-1000.0, -50.0, 50.0, 1000.0]])])
+    check_forward(ctx, "Sigmoid", {}, (x,), sigmoid(x))
+
+
+def sigmoid_backward(ctx: ItemContext):
+    x, dout = ctx.randn(4, 5, scale=2.0), ctx.randn(4, 5)
+    b = ctx.batch()
+    obj = b.new("Sigmoid")
+    b.method(obj, "forward", x, want=False)
+    dx = b.method(obj, "backward", dout)
+    b.run()
+    y = sigmoid(x)
+    _check_dx(ctx, "Sigmoid", {}, x, dout, dx.value, dout * y * (1 - y), "3.7")
+
+
+def sigmoid_no_mutation(ctx: ItemContext):
+    check_no_mutation(ctx, "Sigmoid", {}, (ctx.randn(3, 4),), ctx.randn(3, 4), names=("x",))
+
+
+def relu_forward(ctx: ItemContext):
+    x = ctx.randn(4, 5, away=0.05)
+    check_forward(ctx, "Relu", {}, (x,), np.maximum(0, x))
+
+
+def relu_backward(ctx: ItemContext):
+    x, dout = ctx.randn(4, 5, away=0.05), ctx.randn(4, 5)
+    x[0, 0] = 0.0  # the text: dE/dx = 0 where x ≤ 0
+    b = ctx.batch()
+    obj = b.new("Relu")
+    b.method(obj, "forward", x, want=False)
+    dx = b.method(obj, "backward", dout)
+    b.run()
+    expected = dout * (x > 0)
+    assert_close(dx.value, expected, DX,
+                 variants=ctx.variants(relu_mask_inverted=dout * (x <= 0), relu_mask_from_dout=dout * (dout > 0)))
+
+
+def relu_no_mutation(ctx: ItemContext):
+    check_no_mutation(ctx, "Relu", {}, (ctx.randn(3, 4, away=0.05),), ctx.randn(3, 4), names=("x",))
+
+
+# ------------------------------------------------------------------ loss layers
+
+def _probs_targets(ctx, n, k):
+    # scores of scale 0.5 keep every probability well inside [0.01, 0.99] (EXERCISES.md tolerances)
+    return ctx.randn(n, k, scale=0.5), ctx.one_hot(n, k)
+
+
+def identity_forward(ctx: ItemContext):
+    y, t = ctx.randn(6, 3), ctx.randn(6, 3)
+    b = ctx.batch()
+    loss = b.method(b.new("IdentityWithLoss"), "forward", y, t)
+    b.run()
+    expected = np.sum((y - t) ** 2) / (2 * 6)
+    assert_close(loss_scalar(loss.value, "IdentityWithLoss"), expected, fwd_msg("IdentityWithLoss"),
+                 variants=ctx.variants(mse_missing_half=2 * expected, loss_missing_1_over_n=6 * expected))
+
+
+def identity_backward(ctx: ItemContext):
+    y, t = ctx.randn(6, 3), ctx.randn(6, 3)
+    _, dx = run_loss_backward(ctx, "IdentityWithLoss", y, t)
+    assert_close(dx, (y - t) / 6, DX, variants=ctx.variants(backward_missing_1_over_n=y - t))
+
+
+def identity_no_mutation(ctx: ItemContext):
+    check_no_mutation(ctx, "IdentityWithLoss", {}, (ctx.randn(4, 2), ctx.randn(4, 2)), names=("y", "t"))
+
+
+def _sigmoid_loss_data(ctx, shape):
+    x = np.clip(ctx.randn(*shape, scale=2.0), -4.0, 4.0)  # sigmoid(x) in [0.018, 0.982]
+    t = (ctx.rng.random(shape) < 0.5).astype(float)
+    return x, t
+
+
+def sigmoid_loss_forward(ctx: ItemContext):
+    for shape in ((8, 1), (8,)):
+        x, t = _sigmoid_loss_data(ctx, shape)
+        b = ctx.batch()
+        loss = b.method(b.new("SigmoidWithLoss"), "forward", x, t)
+        b.run()
+        expected = ref.SigmoidWithLoss().forward(x, t)
+        assert_close(loss_scalar(loss.value, "SigmoidWithLoss"), expected,
+                     fwd_msg("SigmoidWithLoss") + M(f"(x of shape {shape})", f"(x の形状 {shape})"),
+                     rtol=1e-4, atol=1e-6)
+
+
+def sigmoid_loss_backward(ctx: ItemContext):
+    for shape in ((8, 1), (8,)):
+        x, t = _sigmoid_loss_data(ctx, shape)
+        _, dx = run_loss_backward(ctx, "SigmoidWithLoss", x, t)
+        assert_close(dx, (sigmoid(x) - t) / 8, DX + M(f"(x of shape {shape})", f"(x の形状 {shape})"),
+                     variants=ctx.variants(backward_missing_1_over_n=sigmoid(x) - t))
+
+
+def sigmoid_loss_no_mutation(ctx: ItemContext):
+    x, t = _sigmoid_loss_data(ctx, (5, 1))
+    check_no_mutation(ctx, "SigmoidWithLoss", {}, (x, t), names=("x", "t"))
+
+
+def softmax_loss_forward(ctx: ItemContext):
+    x, t = _probs_targets(ctx, 6, 4)
+    b = ctx.batch()
+    loss = b.method(b.new("SoftmaxWithLoss"), "forward", x, t)
+    b.run()
+    expected = ref.SoftmaxWithLoss().forward(x, t)
+    assert_close(loss_scalar(loss.value, "SoftmaxWithLoss"), expected, fwd_msg("SoftmaxWithLoss"),
+                 variants=ctx.variants(loss_missing_1_over_n=6 * expected))
+
+
+def softmax_loss_backward(ctx: ItemContext):
+    x, t = _probs_targets(ctx, 6, 4)
+    _, dx = run_loss_backward(ctx, "SoftmaxWithLoss", x, t)
+    y = ref.SoftmaxWithLoss()
+    y.forward(x, t)
+    expected = y.backward()
+    assert_close(dx, expected, DX, variants=ctx.variants(backward_missing_1_over_n=6 * expected))
+
+
+def softmax_loss_large_scores(ctx: ItemContext):
+    x = np.array([[1000.0, 999.0, 998.0], [-1000.0, 0.0, 1000.0], [5.0, 1.0, -2.0]])
+    t = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    r = ref.SoftmaxWithLoss()
+    expected_loss = r.forward(x, t)
+    expected_dx = r.backward()
+    loss, dx = run_loss_backward(ctx, "SoftmaxWithLoss", x, t)
+    context = M("(scores like [1000, 999, 998]: subtract the row maximum before exp, §5.2)",
+                "(スコアが [1000, 999, 998] のように大きい場合: exp の前に行ごとの最大値を引きます。§5.2)")
+    assert_close(loss_scalar(loss, "SoftmaxWithLoss"), expected_loss, fwd_msg("SoftmaxWithLoss"), context=context,
+                 rtol=1e-4, atol=1e-5)
+    assert_close(dx, expected_dx, DX, context=context)
+
+
+def softmax_loss_no_mutation(ctx: ItemContext):
+    x, t = _probs_targets(ctx, 4, 3)
+    check_no_mutation(ctx, "SoftmaxWithLoss", {}, (x, t), names=("x", "t"))
+
+
+H_AFFINE = M("Y = XW + b; dX = dY·Wᵀ, dW = Xᵀ·dY, db = sum(dY, axis=0) (§3.7). Store x in forward.",
+             "Y = XW + b、dX = dY·Wᵀ、dW = Xᵀ·dY、db = sum(dY, axis=0)(§3.7)。forward で x を保存します。")
+H_SIGMOID = M("y = 1/(1+exp(−x)); backward returns dout·y·(1−y) using the stored output y (§5.1).",
+              "y = 1/(1+exp(−x))。backward は保存した出力 y を使って dout·y·(1−y) を返します(§5.1)。")
+H_RELU = M("mask = (x > 0) in forward; backward returns dout·mask — 0 where x ≤ 0 (§5.1).",
+           "forward で mask = (x > 0) を保存し、backward は dout·mask を返します(x ≤ 0 では 0。§5.1)。")
+H_IDENTITY = M("E = Σ(y−t)²/(2N) with N = y.shape[0]; backward = (y−t)/N (§5.1 回帰誤差の層).",
+               "E = Σ(y−t)²/(2N)(N = y.shape[0])、backward は (y−t)/N(§5.1 回帰誤差の層)。")
+H_SIGLOSS = M("y = sigmoid(x); E = −Σ[t log y + (1−t) log(1−y)]/N; backward = (y−t)/N (§5.1).",
+              "y = sigmoid(x)、E = −Σ[t log y + (1−t) log(1−y)]/N、backward は (y−t)/N(§5.1)。")
+H_SOFTLOSS = M("y = softmax(x) with the row max subtracted; E = −Σ t log y / N; backward = (y−t)/N (§5.1, §5.2).",
+               "y = softmax(x)(行ごとに最大値を引く)、E = −Σ t log y / N、backward は (y−t)/N(§5.1、§5.2)。")
+H_MUT = M("Do not write into the arrays you are given (no `x -= ...`, `dout[mask] = 0`); make a copy first.",
+          "渡された配列に書き込まないでください(`x -= ...` や `dout[mask] = 0` は不可)。先にコピーします。")
+
+
+def _items(cls, hint, section, forward, backward, no_mut, extra=()):
+    out = [Item(f"{cls}.forward", 1, forward, hint, section, kind="class"),
+           Item(f"{cls}.backward", 2, backward, hint, section, kind="class")]
+    out += list(extra)
+    out.append(Item(f"{cls}.no_mutation", 0.5, no_mut, H_MUT, section, kind="class"))
+    return out
+
+
+EXERCISE = Exercise(
+    id="layers",
+    title=M("Layer classes", "層のクラス"),
+    section="5.1",
+    notebooks=("3-1-1_アファイン層.ipynb", "3-1-2_SoftmaxWithLoss 層_演習問題.ipynb", "3-1-3_その他の層.ipynb"),
+    items=tuple(
+        _items("Affine", H_AFFINE, "3.7", affine_forward, affine_backward, affine_no_mutation,
+               extra=[Item("Affine.worked_examples", 1, affine_worked_examples, M(
+                   "The §3.6 examples: with dE/dY = [2, 1], dE/dX = [4, 3, 4]; dE/db = sum(dE/dY, axis=0) = [2, 0].",
+                   "§3.6 の例題: dE/dY = [2, 1] のとき dE/dX = [4, 3, 4]、dE/db = sum(dE/dY, axis=0) = [2, 0]。"),
+                   "3.6", kind="class")])
+        + _items("Sigmoid", H_SIGMOID, "5.1", sigmoid_forward, sigmoid_backward, sigmoid_no_mutation)
+        + _items("Relu", H_RELU, "5.1", relu_forward, relu_backward, relu_no_mutation)
+        + _items("IdentityWithLoss", H_IDENTITY, "5.1", identity_forward, identity_backward, identity_no_mutation)
+        + _items("SigmoidWithLoss", H_SIGLOSS, "5.1", sigmoid_loss_forward, sigmoid_loss_backward,
+                 sigmoid_loss_no_mutation)
+        + _items("SoftmaxWithLoss", H_SOFTLOSS, "5.2", softmax_loss_forward, softmax_loss_backward,
+                 softmax_loss_no_mutation,
+                 extra=[Item("SoftmaxWithLoss.large_scores", 1, softmax_loss_large_scores, H_SOFTLOSS, "5.2",
+                             kind="class")])
+    ),
+)

@@ -1,0 +1,163 @@
+"""Grade one submission against one exercise: the only place verdicts are made."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from grader.compare import Fail
+from grader.context import ItemContext
+from grader.loader import LoadedSubmission, UnreadableSubmission, load_submission
+from grader.messages import Msg
+from grader.pool import JobConfig, default_starter
+from grader.report import ItemResult, Report
+from grader.session import GraderFault, LoadNote, Session, StudentError, StudentTimeout, WorkerDied
+from grader.spec import Exercise, Item
+
+log = logging.getLogger("dlgrade.engine")
+
+PASS_MSG = Msg(en="Correct.", ja="正解です。")
+
+
+@dataclass
+class GradeOptions:
+    """How a submission is graded (limits, budgets).  Never holds secrets."""
+
+    statement_budget: float = 1.0  # seconds per top-level statement while loading
+    item_timeout_scale: float = 1.0
+    submission_timeout: float = 60.0  # wall time for the whole submission
+    limits: dict = field(default_factory=lambda: {"memory_bytes": 1 << 30, "cpu_seconds": 60,
+                                                  "file_bytes": 16 << 20, "open_files": 64})
+    output_cap: int = 20_000
+    seed: int | None = None
+    sandbox: dict = field(default_factory=dict)
+
+    def job_config(self) -> JobConfig:
+        return JobConfig(limits=dict(self.limits), budget=self.statement_budget,
+                         output_cap=self.output_cap, sandbox=dict(self.sandbox))
+
+
+def load_note_msg(note: LoadNote) -> Msg:
+    u = note.unit
+    where_en, where_ja = f"{u.filename}, line {u.lineno}", f"{u.filename} の {u.lineno} 行目"
+    first = u.source.strip().split("\n")[0][:60]
+    if note.kind == "timeout":
+        return Msg(en=f"{where_en} (`{first}`) ran longer than its time budget and was dropped.",
+                   ja=f"{where_ja}(`{first}`)は実行時間の上限を超えたため読み飛ばしました。")
+    if note.kind == "crash":
+        return Msg(en=f"{where_en} (`{first}`) crashed the worker process and was dropped.",
+                   ja=f"{where_ja}(`{first}`)は実行プロセスを停止させたため読み飛ばしました。")
+    err = note.error or {}
+    typ, msg = err.get("type", "Error"), str(err.get("message", ""))[:200]
+    return Msg(en=f"{where_en} (`{first}`) raised {typ}: {msg} — dropped, the rest was loaded.",
+               ja=f"{where_ja}(`{first}`)で {typ} が発生したため読み飛ばしました: {msg}")
+
+
+def _result(item: Item, status: str, feedback: Msg, score: float = 0.0, **kw) -> ItemResult:
+    return ItemResult(id=item.id, status=status, score=score, max_score=float(item.points),
+                      feedback=feedback, hint=item.hint, section=item.section, **kw)
+
+
+def grade_source(exercise: Exercise, data: bytes, filename: str, options: GradeOptions | None = None,
+                 starter=None) -> Report:
+    """Grade ``data`` (the bytes of a .py or .ipynb) against ``exercise``."""
+    options = options or GradeOptions()
+    t0 = time.perf_counter()
+    report = Report(exercise=exercise.id, submission=filename)
+    try:
+        loaded = load_submission(data, filename)
+    except UnreadableSubmission as exc:
+        report.unreadable = exc.msg
+        report.items = [_result(i, "error", exc.msg) for i in exercise.items]
+        report.notes.append(exc.msg)
+        report.duration_ms = (time.perf_counter() - t0) * 1000
+        return report
+    report.notes += loaded.notes
+    grade_loaded(exercise, loaded, report, options, starter or default_starter())
+    report.duration_ms = (time.perf_counter() - t0) * 1000
+    return report
+
+
+def _check_kind(item: Item, info: dict) -> Msg | None:
+    kind = info.get("kind")
+    if item.kind in ("function", "class") and kind == "value":
+        return Msg(en=f"`{item.name}` should be a {item.kind}, but it is a {info.get('type', 'value')}.",
+                   ja=f"`{item.name}` は{'関数' if item.kind == 'function' else 'クラス'}であるべきですが、"
+                      f"{info.get('type', '値')} になっています。")
+    return None
+
+
+def grade_loaded(exercise: Exercise, loaded: LoadedSubmission, report: Report, options: GradeOptions,
+                 starter) -> None:
+    seed = options.seed if options.seed is not None else secrets.randbits(63)
+    deadline = time.monotonic() + options.submission_timeout
+    with Session(loaded.units, starter, options.job_config()) as session:
+        try:
+            b = session.batch()
+            p = b._add({"op": "lookup", "names": exercise.names}, True)
+            b.run()
+            names = p.value if isinstance(p.value, dict) else {}
+        except (StudentError, StudentTimeout, WorkerDied, GraderFault) as exc:
+            log.warning("lookup failed: %r", exc)
+            names = {}
+            fault = Msg(en="The grader could not start your submission.",
+                        ja="提出物を実行できませんでした。")
+            report.items = [_result(i, "error", fault, grader_error=True) for i in exercise.items]
+            return
+        report.notes += [load_note_msg(n) for n in session.notes]
+        for item in exercise.items:
+            info = names.get(item.name, {"kind": "missing"}) if isinstance(names.get(item.name), dict) \
+                else {"kind": "missing"}
+            if info.get("kind") == "missing":
+                report.items.append(_result(item, "missing", Msg(
+                    en=f"`{item.name}` is not defined in your submission (names are case-sensitive).",
+                    ja=f"`{item.name}` が提出物に定義されていません(名前の大文字・小文字も区別されます)。")))
+                continue
+            kind_problem = _check_kind(item, info)
+            if kind_problem is not None:
+                report.items.append(_result(item, "error", kind_problem))
+                continue
+            if time.monotonic() > deadline:
+                report.items.append(_result(item, "timeout", Msg(
+                    en=f"Not graded: the whole submission exceeded its time limit of {options.submission_timeout:g} s.",
+                    ja=f"提出物全体の実行時間の上限 {options.submission_timeout:g} 秒を超えたため採点できませんでした。")))
+                continue
+            report.items.append(run_item(exercise, item, session, seed, options))
+        report.output = "".join(session.output)[:options.output_cap]
+
+
+def run_item(exercise: Exercise, item: Item, session: Session, seed: int, options: GradeOptions) -> ItemResult:
+    t0 = time.perf_counter()
+    rng = np.random.default_rng([seed, zlib.crc32(item.id.encode())])
+    timeout = item.timeout * options.item_timeout_scale
+    session.item_timeout = timeout
+    try:
+        session.reset_slots()
+        ctx = ItemContext(session, exercise, item, rng)
+        outcome = item.check(ctx)
+        res = _result(item, "pass", outcome if isinstance(outcome, Msg) else PASS_MSG, score=float(item.points))
+    except Fail as f:
+        res = _result(item, "fail", f.msg, score=round(f.score * item.points, 4), mistake=f.mistake)
+    except StudentError as e:
+        res = _result(item, "error", e.describe())
+    except StudentTimeout as e:
+        res = _result(item, "timeout", Msg(
+            en=f"Your code did not finish within the time limit of {e.seconds:g} s for this item "
+               "(an endless loop, or much slower than needed).",
+            ja=f"この項目の制限時間 {e.seconds:g} 秒以内に終わりませんでした(無限ループ、または処理が遅すぎます)。"))
+    except WorkerDied as e:
+        res = _result(item, "error", e.describe())
+    except Exception as exc:  # noqa: BLE001 - a bug of ours must not cost the other items
+        log.exception("grader error in %s/%s", exercise.id, item.id)
+        res = _result(item, "error", Msg(
+            en=f"The grader itself failed on this item ({type(exc).__name__}); this is not your fault — "
+               "please tell the instructor.",
+            ja=f"採点プログラム側のエラーです({type(exc).__name__})。あなたの誤りではありません。教員に連絡してください。"),
+            grader_error=True)
+    res.duration_ms = (time.perf_counter() - t0) * 1000
+    return res

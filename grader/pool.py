@@ -1,0 +1,153 @@
+"""Starting worker processes: a warm fork server (zygote) or a cold interpreter per job.
+
+The zygote is a separate interpreter started with ``python -I -S worker.py`` that
+imports NumPy and nothing of the grader; it forks one fresh process per
+submission, so no job pays interpreter start-up and ``import numpy`` and no
+process that ran student code is ever reused.  The grader process itself never
+forks student code: a fork would inherit its memory (answer keys, settings).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+WORKER_SCRIPT = str(Path(__file__).with_name("worker.py"))
+NUMPY_SITE = str(Path(np.__file__).resolve().parent.parent)
+
+# Variables a worker may see; everything else (tokens, database URLs...) is scrubbed.
+PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL", "TZ")
+
+
+def worker_env() -> dict[str, str]:
+    env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
+    env.update({
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLBACKEND": "Agg",
+    })
+    return env
+
+
+@dataclass
+class JobConfig:
+    """What a worker process is told: its limits.  Never secrets, never expected values."""
+
+    limits: dict = field(default_factory=dict)
+    budget: float = 1.0
+    output_cap: int = 20_000
+    sandbox: dict = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps({"limits": self.limits, "budget": self.budget,
+                           "output_cap": self.output_cap, "sandbox": self.sandbox})
+
+
+class Zygote:
+    """A warm fork server.  Thread-safe: ``spawn`` may be called from many threads."""
+
+    def __init__(self, python: str | None = None):
+        self.python = python or sys.executable
+        self.lock = threading.Lock()
+        self.proc: subprocess.Popen | None = None
+        self.control: socket.socket | None = None
+
+    def _start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.proc = subprocess.Popen(
+            [self.python, "-I", "-S", WORKER_SCRIPT, "zygote", str(theirs.fileno()), NUMPY_SITE],
+            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env=worker_env(), cwd="/", close_fds=True,
+        )
+        theirs.close()
+        self.control = ours
+
+    def spawn(self, config: JobConfig) -> socket.socket:
+        """A socket connected to a fresh monitor + student process."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            with self.lock:
+                for attempt in range(2):
+                    if self.proc is None or self.proc.poll() is not None:
+                        self._start()
+                    try:
+                        socket.send_fds(self.control, [config.to_json().encode()], [theirs.fileno()])
+                        break
+                    except OSError:
+                        self.close_locked()
+                        if attempt:
+                            raise
+        finally:
+            theirs.close()
+        return ours
+
+    def close_locked(self) -> None:
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait(timeout=5)
+            self.proc = None
+
+    def close(self) -> None:
+        with self.lock:
+            self.close_locked()
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+
+class ColdStarter:
+    """One new interpreter per job (no warm pool): the baseline the benchmarks compare to."""
+
+    def __init__(self, python: str | None = None):
+        self.python = python or sys.executable
+        self.procs: list[subprocess.Popen] = []
+
+    def spawn(self, config: JobConfig) -> socket.socket:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        proc = subprocess.Popen(
+            [self.python, "-I", "-S", WORKER_SCRIPT, "serve", str(theirs.fileno()), NUMPY_SITE,
+             config.to_json()],
+            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env=worker_env(), cwd="/", close_fds=True,
+        )
+        theirs.close()
+        self.procs = [p for p in self.procs if p.poll() is None] + [proc]
+        return ours
+
+    def close(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait(timeout=5)
+        self.procs = []
+
+
+_default: Zygote | None = None
+_default_lock = threading.Lock()
+
+
+def default_starter() -> Zygote:
+    """The process-wide warm pool (started on first use)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Zygote()
+        return _default

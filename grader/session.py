@@ -1,0 +1,380 @@
+"""The grader's side of one submission's worker: load the units, run batches of ops.
+
+Everything that comes back is *data* (decoded strictly by ``worker.decode``); the
+student process never sees an expected value and never computes a verdict.
+When the student process dies or overruns, the session records why, and the next
+batch transparently starts a fresh process (reloading the submission without the
+statements that were dropped the first time).
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import time
+from dataclasses import dataclass, field
+
+from grader import worker as wire
+from grader.loader import Unit
+from grader.messages import Msg
+from grader.pool import JobConfig
+
+Ref = wire.Ref
+Opaque = wire.Opaque
+
+
+class StudentError(Exception):
+    """Student code raised.  ``info``: type, message, frames (student's own lines)."""
+
+    def __init__(self, info: dict):
+        super().__init__(f"{info.get('type')}: {info.get('message')}")
+        self.info = info
+
+    def describe(self) -> Msg:
+        typ, msg = self.info.get("type", "Exception"), self.info.get("message", "")
+        frames = self.info.get("frames") or []
+        where_en = where_ja = ""
+        if frames:
+            fname, line, func, text = frames[-1]
+            where_en = f" at {fname}, line {line}" + (f" in {func}()" if func != "<module>" else "") + (
+                f": `{text.strip()}`" if text else "")
+            where_ja = f"({fname} の {line} 行目" + (f"、{func}()" if func != "<module>" else "") + ")" + (
+                f": `{text.strip()}`" if text else "")
+        return Msg(en=f"Your code raised {typ}: {msg}{where_en}.",
+                   ja=f"あなたのコードで {typ} が発生しました: {msg}{where_ja}。")
+
+
+class StudentTimeout(Exception):
+    def __init__(self, seconds: float, what: str = "item"):
+        super().__init__(f"time limit of {seconds:g} s exceeded")
+        self.seconds = seconds
+        self.what = what
+
+
+class WorkerDied(Exception):
+    """The student process ended while working (crash, os._exit, a limit)."""
+
+    def __init__(self, exit_code: int | None):
+        super().__init__(f"worker ended with {exit_code}")
+        self.exit_code = exit_code
+
+    def describe(self) -> Msg:
+        code = self.exit_code
+        if code is not None and code < 0:
+            sig = -code
+            try:
+                name = signal.Signals(sig).name
+            except ValueError:
+                name = f"signal {sig}"
+            why = {
+                "SIGSEGV": Msg(en="a segmentation fault (invalid memory access)", ja="セグメンテーション違反"),
+                "SIGXCPU": Msg(en="the CPU-time limit", ja="CPU 時間の制限"),
+                "SIGKILL": Msg(en="a kill (memory or process limit)", ja="強制終了(メモリまたはプロセス数の制限)"),
+                "SIGXFSZ": Msg(en="the file-size limit", ja="ファイルサイズの制限"),
+            }.get(name, Msg(en=name, ja=name))
+            return Msg(en=f"Your code crashed the worker process: {why.en} ({name}).",
+                       ja=f"あなたのコードが実行プロセスを停止させました: {why.ja}({name})。")
+        return Msg(en=f"Your code ended the worker process (exit status {code}, e.g. sys.exit/os._exit).",
+                   ja=f"あなたのコードが実行プロセスを終了させました(終了コード {code}。sys.exit や os._exit など)。")
+
+
+class GraderFault(Exception):
+    """Something on the grader's side went wrong (not the student's fault)."""
+
+
+@dataclass
+class LoadNote:
+    unit: Unit
+    kind: str  # "error" | "timeout" | "crash"
+    error: dict | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class Pending:
+    """The result of one op of a batch, filled in by :meth:`Batch.run`."""
+
+    ref: Ref
+    want: bool
+    value: object = None
+
+
+@dataclass
+class Batch:
+    session: "Session"
+    ops: list[dict] = field(default_factory=list)
+    blobs: list[bytes] = field(default_factory=list)
+    pending: list[Pending] = field(default_factory=list)
+
+    def _enc(self, value):
+        return wire.encode(value, self.blobs)
+
+    def _add(self, op: dict, want: bool) -> Pending:
+        slot = self.session.next_slot()
+        op["slot"] = slot
+        op["ret"] = "value" if want else "none"
+        self.ops.append(op)
+        p = Pending(ref=Ref(slot, self.session.generation), want=want)
+        self.pending.append(p)
+        return p
+
+    def name(self, name: str, want: bool = False) -> Pending:
+        return self._add({"op": "name", "name": name}, want)
+
+    def attr(self, obj, name: str, want: bool = True) -> Pending:
+        return self._add({"op": "attr", "obj": self._enc(_ref(obj)), "name": name}, want)
+
+    def item(self, obj, key, want: bool = True) -> Pending:
+        return self._add({"op": "item", "obj": self._enc(_ref(obj)), "key": self._enc(key)}, want)
+
+    def call(self, fn, *args, want: bool = True, **kwargs) -> Pending:
+        return self._add({"op": "call", "fn": self._enc(_ref(fn)), "args": [self._enc(_ref(a)) for a in args],
+                          "kwargs": {k: self._enc(_ref(v)) for k, v in kwargs.items()}}, want)
+
+    def method(self, obj, name: str, *args, want: bool = True, **kwargs) -> Pending:
+        m = self.attr(obj, name, want=False)
+        return self.call(m, *args, want=want, **kwargs)
+
+    def new(self, cls_name: str, *args, **kwargs) -> Pending:
+        cls = self.name(cls_name)
+        return self.call(cls, *args, want=False, **kwargs)
+
+    def const(self, value, want: bool = False) -> Pending:
+        """Put a value into the worker (an array that must stay the same object across calls)."""
+        return self._add({"op": "const", "value": self._enc(value)}, want)
+
+    def read(self, ref) -> Pending:
+        """Read back the current value of an object held in the worker."""
+        return self._add({"op": "const", "value": self._enc(_ref(ref))}, True)
+
+    def setitem(self, obj, key, value) -> Pending:
+        return self._add({"op": "setitem", "obj": self._enc(_ref(obj)), "key": self._enc(key),
+                          "value": self._enc(_ref(value))}, False)
+
+    def values(self, obj, want: bool = False) -> Pending:
+        return self._add({"op": "values", "obj": self._enc(_ref(obj))}, want)
+
+    def keys(self, obj) -> Pending:
+        return self._add({"op": "keys", "obj": self._enc(_ref(obj))}, True)
+
+    def same(self, a, b) -> Pending:
+        return self._add({"op": "same", "a": self._enc(_ref(a)), "b": self._enc(_ref(b))}, True)
+
+    def describe(self, obj) -> Pending:
+        return self._add({"op": "describe", "obj": self._enc(_ref(obj))}, True)
+
+    def run(self, timeout: float | None = None) -> list[Pending]:
+        self.session.execute(self, timeout)
+        return self.pending
+
+
+def _ref(x):
+    return x.ref if isinstance(x, Pending) else x
+
+
+class Session:
+    """One submission's worker.  Use as a context manager."""
+
+    def __init__(self, units: list[Unit], starter, config: JobConfig | None = None,
+                 item_timeout: float = 5.0, load_grace: float = 1.0):
+        self.units = units
+        self.starter = starter
+        self.config = config or JobConfig()
+        self.item_timeout = item_timeout
+        self.load_grace = load_grace
+        self.sock: socket.socket | None = None
+        self.pid: int | None = None
+        self.generation = 0
+        self.slot_counter = 0
+        self.dropped: set[int] = set()
+        self.notes: list[LoadNote] = []
+        self.output: list[str] = []
+        self.first_load_done = False
+        self.exit_code: int | None = None
+        self.restarts = 0
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def next_slot(self) -> int:
+        self.slot_counter += 1
+        return self.slot_counter
+
+    def close(self) -> None:
+        if self.sock is not None:
+            try:
+                wire.send_msg(self.sock, {"cmd": "exit"})
+            except OSError:
+                pass
+            self.kill()
+            self.sock.close()
+            self.sock = None
+
+    def kill(self) -> None:
+        if self.pid:
+            for target in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, signal.SIGKILL)):
+                try:
+                    target()
+                except (ProcessLookupError, PermissionError):
+                    pass
+            self.pid = None
+
+    def _recv(self, deadline: float | None) -> tuple[dict, list[bytes]]:
+        assert self.sock is not None
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self.sock], [], [], remaining)[0]:
+                raise TimeoutError
+        self.sock.settimeout(max(0.5, (deadline - time.monotonic()) if deadline else 30.0))
+        try:
+            header, blobs = wire.recv_msg(self.sock)
+        except socket.timeout:
+            raise TimeoutError from None
+        finally:
+            if self.sock is not None:
+                self.sock.settimeout(None)
+        if "exit" in header and len(header) == 1:
+            self.exit_code = header["exit"]
+            raise EOFError("student process ended")
+        return header, blobs
+
+    def _await_exit_code(self) -> int | None:
+        """After an EOF-like failure: read the monitor's report of how the process ended."""
+        if self.exit_code is not None:
+            return self.exit_code
+        deadline = time.monotonic() + 1.0
+        try:
+            while True:
+                self._recv(deadline)
+        except (EOFError, TimeoutError, OSError, wire.ProtocolError):
+            pass
+        return self.exit_code
+
+    def _discard(self) -> None:
+        self.kill()
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = None
+        self.generation += 1
+
+    def start(self) -> None:
+        """Start a process and load the submission (dropping failing statements)."""
+        while True:
+            self.exit_code = None
+            self.sock = self.starter.spawn(self.config)
+            try:
+                header, _ = self._recv(time.monotonic() + 10.0)
+                self.pid = int(header["pid"])
+            except (EOFError, TimeoutError, OSError, KeyError, ValueError, wire.ProtocolError) as exc:
+                self._discard()
+                raise GraderFault(f"could not start a worker process: {exc!r}") from None
+            units = [(i, u) for i, u in enumerate(self.units) if i not in self.dropped]
+            wire.send_msg(self.sock, {"cmd": "load", "units": [u.to_wire() for _, u in units],
+                                      "budget": self.config.budget})
+            budget = self.config.budget + self.load_grace
+            deadline = time.monotonic() + budget
+            current = None
+            try:
+                while True:
+                    header, _ = self._recv(deadline)
+                    if "progress" in header:
+                        current = units[int(header["progress"])][0]
+                        deadline = time.monotonic() + budget
+                        continue
+                    if "loaded" in header:
+                        self._record_load(units, header["loaded"])
+                        self._collect_output(header)
+                        return
+            except TimeoutError:
+                self._drop(current, "timeout")
+            except (EOFError, OSError, wire.ProtocolError, KeyError, ValueError, IndexError, TypeError):
+                code = self._await_exit_code()
+                self._drop(current, "crash", {"exit": code})
+            self._discard()
+            if current is None:
+                raise GraderFault("the worker process failed before loading the submission")
+
+    def _drop(self, index: int | None, kind: str, error: dict | None = None) -> None:
+        if index is None or index in self.dropped:
+            return
+        self.dropped.add(index)
+        if not self.first_load_done:
+            self.notes.append(LoadNote(self.units[index], kind, error))
+
+    def _record_load(self, units, results) -> None:
+        for (index, unit), res in zip(units, results):
+            if not res.get("ok"):
+                self.dropped.add(index)
+                if not self.first_load_done:
+                    self.notes.append(LoadNote(unit, res.get("kind", "error"), res.get("error"),
+                                               float(res.get("seconds", 0))))
+        self.first_load_done = True
+        self.notes.sort(key=lambda n: self.units.index(n.unit))
+
+    def _collect_output(self, header: dict) -> None:
+        out = header.get("output")
+        if isinstance(out, str) and out and sum(map(len, self.output)) < 50_000:
+            self.output.append(out[:20_000])
+
+    # ------------------------------------------------------------------ batches
+    def batch(self) -> Batch:
+        if self.sock is None:
+            self.start()
+        return Batch(self)
+
+    def reset_slots(self) -> None:
+        """Called between items: a new item's refs start from scratch."""
+        if self.sock is not None:
+            try:
+                self.execute(Batch(self, ops=[{"op": "clear", "ret": "none"}]))
+            except (StudentError, StudentTimeout, WorkerDied):
+                pass
+
+    def execute(self, batch: Batch, timeout: float | None = None) -> None:
+        if self.sock is None:
+            self.start()
+        for p in batch.pending:
+            if p.ref.generation != self.generation:
+                raise GraderFault("stale reference after a worker restart")
+        timeout = timeout or self.item_timeout
+        wire.send_msg(self.sock, {"cmd": "batch", "ops": batch.ops}, batch.blobs)
+        try:
+            header, blobs = self._recv(time.monotonic() + timeout)
+        except TimeoutError:
+            self._discard()
+            raise StudentTimeout(timeout) from None
+        except (EOFError, OSError, wire.ProtocolError):
+            code = self._await_exit_code()
+            self._discard()
+            self.restarts += 1
+            raise WorkerDied(code) from None
+        self._collect_output(header)
+        try:
+            results = header["results"]
+            wanted = [p for p in batch.pending]
+            for p, node in zip(wanted, results):
+                if p.want and node is not None:
+                    if isinstance(node, dict) and node.get("t") == "unencodable":
+                        p.value = Opaque(node.get("type", "object"))
+                    else:
+                        p.value = wire.decode(node, blobs)
+        except (KeyError, TypeError, wire.ProtocolError, ValueError, IndexError) as exc:
+            self._discard()
+            raise WorkerDied(None) from exc
+        err = header.get("error")
+        if err:
+            raise StudentError(err if isinstance(err, dict) else {"type": "Error", "message": str(err)})
+
+    # ------------------------------------------------------------------ shortcuts
+    def call(self, fn_name: str, *args, **kwargs):
+        """Call a student function once and return its (decoded) result."""
+        b = self.batch()
+        p = b.call(b.name(fn_name), *args, **kwargs)
+        b.run()
+        return p.value

@@ -1,0 +1,65 @@
+"""Frozen descriptions of exercises and items (what is graded), apart from results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from grader.messages import Msg
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known typical mistake: a stable id, a title and an explanation in both languages."""
+
+    id: str
+    title: Msg
+    explanation: Msg
+    section: str = ""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One graded item: ``Name`` or ``Name.check`` (EXERCISES.md names, exactly)."""
+
+    id: str
+    points: float
+    check: Callable
+    hint: Msg
+    section: str
+    kind: str = "function"  # what the name must be: "function", "class" or "value"
+    timeout: float = 5.0
+    description: Msg | None = None
+    hidden: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.id.split(".")[0]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    title: Msg
+    section: str
+    notebooks: tuple[str, ...]
+    items: tuple[Item, ...]
+    mistakes: tuple[Mistake, ...] = field(default_factory=tuple)
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(i.points for i in self.items))
+
+    @property
+    def names(self) -> list[str]:
+        seen: list[str] = []
+        for item in self.items:
+            if item.name not in seen:
+                seen.append(item.name)
+        return seen
+
+    def item(self, item_id: str) -> Item:
+        for i in self.items:
+            if i.id == item_id:
+                return i
+        raise KeyError(item_id)
