@@ -1,0 +1,39 @@
+# `make serve` and `make test` set themselves up on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: setup system-deps serve test bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+# Debian packages the test suite needs (browser tests: chromium; sandbox: bubblewrap is optional).
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); \
+	  else echo "chromium not found: browser tests will fail (install Debian's chromium)"; fi; \
+	fi
+
+setup: $(STAMP)
+
+serve: setup
+	$(VENV)/bin/dlgrade serve --host 127.0.0.1 --port 8000
+
+test: setup system-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) bench/run_all.py
+
+lint: setup
+	$(VENV)/bin/hadolint Dockerfile
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,92 @@
+"""``dlgrade`` command line.  Commands parse arguments and call library functions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from grader.messages import normalize_lang
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="dlgrade — automated grading for 深層学習 Part 2 (NumPy deep-learning exercises).")
+
+# Reports go to stdout; everything else (progress, warnings, student output) to stderr.
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+def usage_error(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(2)
+
+
+def lang_option(value: Optional[str]) -> str:
+    if value is None:
+        return "en"
+    if value not in ("en", "ja"):
+        raise typer.BadParameter("use 'en' or 'ja'")
+    return value
+
+
+@app.command("exercises")
+def exercises_cmd(as_json: bool = typer.Option(False, "--json", help="Machine-readable catalogue."),
+                  lang: Optional[str] = typer.Option(None, "--lang", help="ja or en (default en).",
+                                                     callback=lang_option)) -> None:
+    """List the catalogue: ids, titles, items, points."""
+    from exercises import catalogue
+    from grader.render import catalogue_dict, print_catalogue
+
+    if as_json:
+        out.print_json(json.dumps(catalogue_dict(catalogue(), lang)))
+    else:
+        print_catalogue(out, catalogue(), lang)
+
+
+@app.command("check")
+def check_cmd(exercise: str = typer.Argument(..., help="Exercise id, e.g. layers."),
+              file: Path = typer.Argument(..., help="A .py file or .ipynb notebook."),
+              as_json: bool = typer.Option(False, "--json", help="Print the JSON report on stdout."),
+              lang: Optional[str] = typer.Option(None, "--lang", help="ja or en (default en).",
+                                                 callback=lang_option)) -> None:
+    """Grade one submission and print its report."""
+    from exercises import UnknownExercise, get
+    from grader.engine import grade_source
+    from grader.render import print_report
+
+    try:
+        ex = get(exercise)
+    except UnknownExercise as exc:
+        usage_error(str(exc))
+    try:
+        if not file.is_file():
+            usage_error(f"{file}: no such file")
+        if file.stat().st_size > MAX_FILE_BYTES:
+            usage_error(f"{file}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        data = file.read_bytes()
+    except OSError as exc:
+        usage_error(f"{file}: {exc.strerror or exc}")
+    from grader.settings import grade_options, protection_warning
+
+    warning = protection_warning()
+    if warning:
+        err.print(f"[yellow]warning:[/yellow] {warning}")
+    report = grade_source(ex, data, file.name, grade_options())
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_report(out, report, lang)
+
+
+def main() -> None:  # pragma: no cover - entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

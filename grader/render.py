@@ -1,0 +1,63 @@
+"""Rendering reports and the catalogue for people (terminal) and scripts (JSON)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from grader.report import Report
+from grader.spec import Exercise
+
+STATUS_STYLE = {"pass": "green", "fail": "red", "error": "magenta", "timeout": "yellow", "missing": "bright_black"}
+STATUS_JA = {"pass": "正解", "fail": "不正解", "error": "エラー", "timeout": "時間切れ", "missing": "未定義"}
+
+
+def catalogue_dict(exercises: dict[str, Exercise], lang: str) -> dict:
+    return {"exercises": [{
+        "id": ex.id,
+        "title": ex.title.get(lang),
+        "section": ex.section,
+        "notebooks": list(ex.notebooks),
+        "max_score": ex.max_score,
+        "items": [{"id": i.id, "points": float(i.points), "section": i.section} for i in ex.items],
+    } for ex in exercises.values()]}
+
+
+def print_catalogue(console: Console, exercises: dict[str, Exercise], lang: str) -> None:
+    table = Table(title="dlgrade exercises" if lang == "en" else "dlgrade 課題一覧")
+    table.add_column("id")
+    table.add_column("title" if lang == "en" else "題目")
+    table.add_column("§")
+    table.add_column("items" if lang == "en" else "項目数", justify="right")
+    table.add_column("points" if lang == "en" else "配点", justify="right")
+    for ex in exercises.values():
+        table.add_row(ex.id, ex.title.get(lang), ex.section, str(len(ex.items)), f"{ex.max_score:g}")
+    console.print(table)
+
+
+def print_report(console: Console, report: Report, lang: str) -> None:
+    d = report.to_dict(lang)
+    head = (f"{d['exercise']} — {d['submission']}: {d['score']:g} / {d['max_score']:g}"
+            f"  ({d['duration_ms']} ms)")
+    console.print(Text(head, style="bold"))
+    table = Table(show_lines=False)
+    table.add_column("item" if lang == "en" else "項目")
+    table.add_column("status" if lang == "en" else "結果")
+    table.add_column("score" if lang == "en" else "得点", justify="right")
+    table.add_column("feedback" if lang == "en" else "フィードバック", overflow="fold")
+    for it in d["items"]:
+        status = it["status"] if lang == "en" else STATUS_JA.get(it["status"], it["status"])
+        feedback = it["feedback"]
+        if it["status"] != "pass":
+            hint = it["hint"]
+            feedback += f"\n→ {hint} (§{it['section']})" if lang == "en" else f"\n→ {hint}(§{it['section']})"
+            if it.get("mistake"):
+                feedback = f"[{it['mistake']['title']}] " + feedback
+        table.add_row(it["id"], Text(status, style=STATUS_STYLE.get(it["status"], "")),
+                      f"{it['score']:g}/{it['max_score']:g}", feedback)
+    console.print(table)
+    if d["notes"]:
+        console.print(Text("notes:" if lang == "en" else "メモ:", style="bold"))
+        for n in d["notes"]:
+            console.print(f"  • {n}")

@@ -1,0 +1,62 @@
+"""Grading settings from the environment (``DLGRADE_*``), validated in one place."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from grader.engine import GradeOptions
+
+
+class GraderSettings(BaseSettings):
+    """Limits and budgets for student code.  Read once; never passed to workers whole."""
+
+    model_config = SettingsConfigDict(env_prefix="DLGRADE_", extra="ignore")
+
+    statement_budget: float = 1.0
+    submission_timeout: float = 60.0
+    item_timeout_scale: float = 1.0
+    memory_mb: int = 1024
+    cpu_seconds: int = 60
+    file_mb: int = 16
+    open_files: int = 64
+    max_processes: int = 64
+    output_cap: int = 20_000
+    seed: int | None = None
+    sandbox: bool = True  # use every isolation layer the platform offers
+
+    def grade_options(self) -> GradeOptions:
+        return GradeOptions(
+            statement_budget=self.statement_budget,
+            submission_timeout=self.submission_timeout,
+            item_timeout_scale=self.item_timeout_scale,
+            limits={"memory_bytes": self.memory_mb << 20, "cpu_seconds": self.cpu_seconds,
+                    "file_bytes": self.file_mb << 20, "open_files": self.open_files,
+                    "processes": self.max_processes},
+            output_cap=self.output_cap,
+            seed=self.seed,
+            sandbox={"enabled": self.sandbox},
+        )
+
+
+@lru_cache(maxsize=1)
+def grader_settings() -> GraderSettings:
+    return GraderSettings()
+
+
+def grade_options() -> GradeOptions:
+    return grader_settings().grade_options()
+
+
+def protection_warning() -> str | None:
+    """A one-line warning when the sandbox runs with fewer layers than it should."""
+    try:
+        from grader.sandbox import protection_report
+    except ImportError:
+        return "the sandbox module is not available: student code runs without isolation"
+    report = protection_report()
+    missing = [name for name, ok in report.items() if not ok]
+    if missing:
+        return "isolation layers not active on this machine: " + ", ".join(missing)
+    return None
