@@ -153,6 +153,10 @@ class Batch:
         return self._add({"op": "setitem", "obj": self._enc(_ref(obj)), "key": self._enc(key),
                           "value": self._enc(_ref(value))}, False)
 
+    def assign(self, obj, value) -> Pending:
+        """``obj[...] = value``: write into an existing array of the student's (in place)."""
+        return self._add({"op": "assign", "obj": self._enc(_ref(obj)), "value": self._enc(_ref(value))}, False)
+
     def values(self, obj, want: bool = False) -> Pending:
         return self._add({"op": "values", "obj": self._enc(_ref(obj))}, want)
 

@@ -337,6 +337,10 @@ class StudentProcess:
             obj = self.arg(op["obj"], blobs)
             obj[self.arg(op["key"], blobs)] = self.arg(op["value"], blobs)
             return None
+        if kind == "assign":  # write into an existing array: obj[...] = value
+            obj = self.arg(op["obj"], blobs)
+            obj[...] = self.arg(op["value"], blobs)
+            return None
         if kind == "values":
             obj = self.arg(op["obj"], blobs)
             seq = list(obj.values()) if hasattr(obj, "values") and hasattr(obj, "keys") else list(obj)
