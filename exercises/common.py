@@ -18,31 +18,26 @@ def fwd_msg(cls: str) -> Msg:
     return M(f"{cls}.forward output", f"{cls}.forward の出力")
 
 
-def call_backward(ctx: ItemContext, batch, obj, dout=None):
-    """Add ``obj.backward(dout)``; for loss layers (``dout=None``) call ``backward()``.
-
-    A loss layer written ``def backward(self, dout):`` (no default) is retried with 1.
-    """
-    if dout is not None:
-        return batch.method(obj, "backward", dout)
-    return batch.method(obj, "backward")
+def loss_backward_args(ctx: ItemContext, cls: str, ctor: dict | None = None) -> tuple:
+    """Arguments for a loss layer's ``backward``: ``()`` when ``dout`` has a default (the spec's
+    ``backward(dout=1)``), ``(1.0,)`` when the student wrote ``def backward(self, dout):``."""
+    b = ctx.batch()
+    sig = b.describe(b.attr(b.new(cls, **(ctor or {})), "backward", want=False))
+    b.run()
+    params = (sig.value or {}).get("params") or []
+    required = [p for p in params if p[1] in ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD") and not p[2]]
+    return (1.0,) if required else ()
 
 
 def run_loss_backward(ctx: ItemContext, cls: str, x, t, ctor=None):
     """forward(x, t) then backward() on a new object; returns (loss, dx)."""
-    for args in ((), (1.0,)):
-        b = ctx.batch()
-        obj = b.new(cls, **(ctor or {}))
-        loss = b.method(obj, "forward", x, t)
-        dx = b.method(obj, "backward", *args)
-        try:
-            b.run()
-        except StudentError as exc:
-            if not args and exc.info.get("type") == "TypeError" and "argument" in exc.info.get("message", ""):
-                continue
-            raise
-        return loss.value, dx.value
-    raise AssertionError("unreachable")
+    args = loss_backward_args(ctx, cls, ctor)
+    b = ctx.batch()
+    obj = b.new(cls, **(ctor or {}))
+    loss = b.method(obj, "forward", x, t)
+    dx = b.method(obj, "backward", *args)
+    b.run()
+    return loss.value, dx.value
 
 
 def check_forward(ctx: ItemContext, cls: str, ctor: dict, args: tuple, expected, **kw) -> np.ndarray:
@@ -69,7 +64,7 @@ def check_no_mutation(ctx: ItemContext, cls: str, ctor: dict, args: tuple, dout=
     if dout is not None:
         b.method(obj, "backward", dout_ref, want=False)
     else:
-        b.method(obj, "backward", want=False)
+        b.method(obj, "backward", *loss_backward_args(ctx, cls), want=False)
     b.run()
     b2 = ctx.batch()
     checks = []
@@ -89,5 +84,5 @@ def loss_scalar(value, cls: str) -> float:
     return as_scalar(value, M(f"The loss returned by {cls}.forward", f"{cls}.forward が返す損失"))
 
 
-__all__ = ["Fail", "M", "as_array", "as_scalar", "assert_close", "assert_unchanged", "call_backward",
-           "check_forward", "check_no_mutation", "fwd_msg", "loss_scalar", "run_loss_backward"]
+__all__ = ["Fail", "M", "as_array", "as_scalar", "assert_close", "assert_unchanged", "check_forward",
+           "check_no_mutation", "fwd_msg", "loss_backward_args", "loss_scalar", "run_loss_backward"]

@@ -76,6 +76,10 @@ class WorkerDied(Exception):
             }.get(name, Msg(en=name, ja=name))
             return Msg(en=f"Your code crashed the worker process: {why.en} ({name}).",
                        ja=f"あなたのコードが実行プロセスを停止させました: {why.ja}({name})。")
+        if code is None:
+            return Msg(en="Your code broke the communication with the grader (an invalid reply on the worker's "
+                          "channel); the item could not be graded.",
+                       ja="あなたのコードが採点プログラムとの通信を壊しました(不正な応答)。この項目は採点できません。")
         return Msg(en=f"Your code ended the worker process (exit status {code}, e.g. sys.exit/os._exit).",
                    ja=f"あなたのコードが実行プロセスを終了させました(終了コード {code}。sys.exit や os._exit など)。")
 
