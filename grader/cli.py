@@ -56,6 +56,9 @@ def check_cmd(exercise: str = typer.Argument(..., help="Exercise id, e.g. layers
               lang: Optional[str] = typer.Option(None, "--lang", help="ja or en (default en).",
                                                  callback=lang_option)) -> None:
     """Grade one submission and print its report."""
+    from grader.pool import default_starter
+
+    default_starter().warm()  # the worker's interpreter starts while we load the catalogue
     from exercises import UnknownExercise, get
     from grader.engine import grade_source
     from grader.render import print_report

@@ -75,6 +75,12 @@ class Zygote:
         theirs.close()
         self.control = ours
 
+    def warm(self) -> None:
+        """Start the fork server now, so its ``import numpy`` overlaps with the caller's work."""
+        with self.lock:
+            if self.proc is None or self.proc.poll() is not None:
+                self._start()
+
     def spawn(self, config: JobConfig) -> socket.socket:
         """A socket connected to a fresh monitor + student process."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)

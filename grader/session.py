@@ -202,6 +202,7 @@ class Session:
         self.first_load_done = False
         self.exit_code: int | None = None
         self.restarts = 0
+        self.clear_pending = False
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> "Session":
@@ -337,12 +338,8 @@ class Session:
         return Batch(self)
 
     def reset_slots(self) -> None:
-        """Called between items: a new item's refs start from scratch."""
-        if self.sock is not None:
-            try:
-                self.execute(Batch(self, ops=[{"op": "clear", "ret": "none"}]))
-            except (StudentError, StudentTimeout, WorkerDied):
-                pass
+        """Called between items: the next batch first forgets the previous item's objects."""
+        self.clear_pending = True
 
     def execute(self, batch: Batch, timeout: float | None = None) -> None:
         if self.sock is None:
@@ -351,7 +348,8 @@ class Session:
             if p.ref.generation != self.generation:
                 raise GraderFault("stale reference after a worker restart")
         timeout = timeout or self.item_timeout
-        wire.send_msg(self.sock, {"cmd": "batch", "ops": batch.ops}, batch.blobs)
+        wire.send_msg(self.sock, {"cmd": "batch", "ops": batch.ops, "clear": self.clear_pending}, batch.blobs)
+        self.clear_pending = False
         try:
             header, blobs = self._recv(time.monotonic() + timeout)
         except TimeoutError:

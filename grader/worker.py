@@ -410,6 +410,8 @@ class StudentProcess:
                 res = self.load(header["units"], header.get("budget", budget))
                 send_msg(self.sock, {"loaded": res, "output": self.out.take()})
             elif cmd == "batch":
+                if header.get("clear"):
+                    self.slots.clear()
                 reply, out_blobs = self.run_batch(header["ops"], blobs)
                 send_msg(self.sock, reply, out_blobs)
             elif cmd == "exit":
