@@ -87,6 +87,12 @@ def check_cmd(exercise: str = typer.Argument(..., help="Exercise id, e.g. layers
         print_report(out, report, lang)
 
 
+# batch, gradescope, export, regrade (grader/batch_cli.py)
+from grader.batch_cli import register as _register_batch_commands  # noqa: E402
+
+_register_batch_commands(app)
+
+
 def main() -> None:  # pragma: no cover - entry point
     app()
 
