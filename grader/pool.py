@@ -52,8 +52,10 @@ class JobConfig:
     sandbox: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
+        from grader.sandbox import job_sandbox  # every layer this machine offers, required (fail closed)
+
         return json.dumps({"limits": self.limits, "budget": self.budget,
-                           "output_cap": self.output_cap, "sandbox": self.sandbox})
+                           "output_cap": self.output_cap, "sandbox": job_sandbox(self.sandbox)})
 
 
 class Zygote:

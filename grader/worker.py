@@ -520,10 +520,14 @@ def run_job(job_sock: socket.socket, config: dict) -> None:
                     pass
         finally:
             os._exit(code)
+    announce = {"pid": pid}
     if job is not None:
-        job.after_fork(pid)
+        try:
+            job.after_fork(pid)  # cgroup membership (kills the child if that fails), wall-time cap
+        except Exception as exc:  # noqa: BLE001
+            announce = {"sandbox_error": str(exc)[:500]}
     try:
-        send_msg(job_sock, {"pid": pid})
+        send_msg(job_sock, announce)
     except OSError:
         pass
     rusage = None

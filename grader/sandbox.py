@@ -1,0 +1,154 @@
+"""Isolation of student code, grader side: which layers this machine offers, and per-job settings.
+
+The layers themselves are applied in the worker by ``grader/sandbox_child.py`` (a standalone
+file: the worker runs without the ``grader`` package).  This module
+
+- probes once per process which layers work here (``protection_details`` /
+  ``protection_report``), by running ``sandbox_child.py probe`` in a fresh interpreter that
+  applies every layer to a throw-away child, exactly as a job does;
+- completes each job's ``sandbox`` settings (``job_sandbox``): every layer the probe found is
+  requested *and required*, so a layer that fails to apply in a job stops that job instead of
+  silently running it with less isolation (fail closed);
+- answers ``full_isolation()`` for the HTTP service (which refuses untrusted students without
+  it unless ``DLGRADE_ALLOW_UNSANDBOXED=1``), and feeds ``dlgrade doctor`` and the CLI warning.
+
+See SECURITY.md for the threat model and what each layer stops.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+log = logging.getLogger("dlgrade.sandbox")
+
+CHILD_SCRIPT = str(Path(__file__).with_name("sandbox_child.py"))
+
+#: Every layer, what it protects, and whether "full isolation" needs it (same order as the probe).
+LAYERS: dict[str, tuple[str, bool]] = {
+    "unprivileged_user": ("student code runs as a non-root uid with no capabilities and no_new_privs", True),
+    "dedicated_uid": ("a uid of its own per job (root only): per-job RLIMIT_NPROC, nothing shared", False),
+    "pid_namespace": ("own PID namespace: sees and signals only its own processes; all die with it", True),
+    "network_namespace": ("own network namespace: no interfaces, not even loopback", True),
+    "filesystem_view": ("allow-listed read-only view (system, stdlib, NumPy) + private /tmp; nothing else", True),
+    "ipc_uts_namespace": ("own SysV IPC and hostname namespaces", True),
+    "seccomp": ("syscall filter: no exec, fork, ptrace, mount, namespaces, non-UNIX sockets, bpf...", True),
+    "rlimits": ("address space, CPU time, file size, open files, no core dumps", True),
+    "cgroup_memory": ("per-job memory cgroup (counts tmpfs and every thread), OOM-kill named", False),
+    "cgroup_pids": ("per-job pids cgroup: bounded processes and threads", False),
+    "environment_scrubbed": ("tokens, database URLs and other grader variables never reach the worker", True),
+}
+REQUIRED = tuple(name for name, (_, required) in LAYERS.items() if required)
+
+_lock = threading.Lock()
+_details: dict[str, dict] | None = None
+
+
+class SandboxUnavailable(RuntimeError):
+    """Full isolation was required but this machine does not offer it."""
+
+
+def _probe() -> dict[str, dict]:
+    from grader.pool import NUMPY_SITE, worker_env
+
+    try:
+        proc = subprocess.run([sys.executable, "-I", "-S", CHILD_SCRIPT, "probe", NUMPY_SITE],
+                              capture_output=True, timeout=30, env=worker_env(), cwd="/",
+                              stdin=subprocess.DEVNULL)
+        found = json.loads(proc.stdout or b"{}")
+        why_failed = (proc.stderr.decode(errors="replace").strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        found, why_failed = {}, f"the probe could not run: {exc}"
+    out = {}
+    for name, (what, required) in LAYERS.items():
+        got = found.get(name) or {}
+        active = bool(got.get("active"))
+        why = str(got.get("why") or ("active" if active else f"probe failed: {why_failed}"))
+        out[name] = {"active": active, "why": why, "required": required, "what": what}
+    return out
+
+
+def protection_details(refresh: bool = False) -> dict[str, dict]:
+    """Each layer: ``{"active", "why", "required", "what"}``.  Probed once per process (≈ 50 ms)."""
+    global _details
+    with _lock:
+        if _details is None or refresh:
+            _details = _probe()
+            missing = [n for n, d in _details.items() if not d["active"]]
+            if missing:
+                log.warning("isolation layers not active: %s", ", ".join(missing))
+        return {k: dict(v) for k, v in _details.items()}
+
+
+def protection_report() -> dict[str, bool]:
+    """``layer -> active`` for every layer (used by the CLI warning and the service's health output)."""
+    return {name: d["active"] for name, d in protection_details().items()}
+
+
+def sandbox_enabled() -> bool:
+    """False when the administrator turned isolation off (``DLGRADE_SANDBOX=0``)."""
+    try:
+        from grader.settings import grader_settings
+
+        return bool(grader_settings().sandbox)
+    except Exception:  # noqa: BLE001 - invalid settings are reported elsewhere
+        return True
+
+
+def missing_required() -> list[str]:
+    return [name for name, d in protection_details().items() if d["required"] and not d["active"]]
+
+
+def full_isolation() -> bool:
+    """Every required layer works on this machine and the sandbox is enabled.
+
+    The HTTP service refuses untrusted students when this is False, unless the instructor opted
+    out with ``DLGRADE_ALLOW_UNSANDBOXED=1``."""
+    return sandbox_enabled() and not missing_required()
+
+
+def require_full_isolation() -> None:
+    """Raise :class:`SandboxUnavailable` naming what is missing, unless isolation is complete."""
+    if not sandbox_enabled():
+        raise SandboxUnavailable("the sandbox is disabled (DLGRADE_SANDBOX=0)")
+    missing = missing_required()
+    if missing:
+        raise SandboxUnavailable("isolation layers not active on this machine: " + ", ".join(missing))
+
+
+def job_sandbox(sandbox: dict | None) -> dict:
+    """Complete one job's sandbox settings (sent to the worker; never secrets).
+
+    ``{"enabled": False}`` runs without isolation (benchmarks, ``DLGRADE_SANDBOX=0``).
+    Otherwise every layer the probe found is requested and required, minus ``disable``; keys
+    the caller set (``layers``, ``require``, ``allow_fork``, ``tmp_bytes``, ``wall_seconds``,
+    ``cgroup_memory_bytes``, ``extra_ro``, ``hide``, ``uid_base``) are kept.
+    """
+    sb = dict(sandbox or {})
+    if not sb.get("enabled", True):
+        return {"enabled": False}
+    sb["enabled"] = True
+    if "layers" not in sb:
+        disabled = set(sb.get("disable") or ())
+        sb["layers"] = [n for n, ok in protection_report().items() if ok and n not in disabled]
+    sb.setdefault("require", list(sb["layers"]))
+    return sb
+
+
+def doctor() -> dict:
+    """What ``dlgrade doctor --json`` prints."""
+    details = protection_details(refresh=True)
+    enabled = sandbox_enabled()
+    missing = [n for n, d in details.items() if d["required"] and not d["active"]]
+    return {
+        "sandbox_enabled": enabled,
+        "full_isolation": enabled and not missing,
+        "missing_required": missing,
+        "euid": os.geteuid(),
+        "layers": details,
+    }
