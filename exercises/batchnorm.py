@@ -1,0 +1,379 @@
+"""Exercise 10 `batchnorm` — バッチ正規化 (§8, notebook 2-7).
+
+Every valid ε (0 < ε ≤ 1e-5, inside the square root as in the text) must pass. The
+checks compute the expected value at ε = 0 and at ε = 1e-5 and accept anything
+between the two (plus the usual tolerance): to first order in ε every valid ε
+lies on that segment. Batches are built with an exact biased variance ≥ 1 per
+feature, so the segment is narrow (≈ ε/2 relative) and every bug lies far off it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from exercises.common import M, as_array, assert_close, check_no_mutation, fwd_msg
+from grader.compare import ATOL, RTOL, Fail
+from grader.context import ItemContext
+from grader.spec import Exercise, Item, Mistake
+from reference import layers as ref
+
+CLS = "BatchNormalization"
+EPS_MAX = 1e-5  # EXERCISES.md: any ε up to 1e-5
+EPS_RANGE = (0.0, EPS_MAX)
+DX = M("dx (the value returned by backward)", "dx(backward の返り値)")
+
+
+def assert_in_envelope(value, candidates, what, rtol: float = RTOL, atol: float = ATOL, **kw) -> np.ndarray:
+    """``assert_close`` against the element-wise range spanned by ``candidates`` (the valid variants).
+
+    A value passes when every element lies between the smallest and the largest
+    candidate, widened by the usual tolerance.
+    """
+    stack = np.stack([np.asarray(c, dtype=float) for c in candidates])
+    lo, hi = stack.min(axis=0), stack.max(axis=0)
+    return assert_close(value, (lo + hi) / 2, what, rtol=rtol, atol=atol + (hi - lo) / 2, **kw)
+
+
+def batch(ctx: ItemContext, n: int, d: int) -> np.ndarray:
+    """(n, d) data whose biased per-feature variance is exactly s² with s in [1, 3], mean in [−3, 3]."""
+    z = ctx.randn(n, d)
+    z = (z - z.mean(axis=0)) / z.std(axis=0)
+    return z * ctx.rng.uniform(1.0, 3.0, d) + ctx.rng.uniform(-3.0, 3.0, d)
+
+
+def gamma_beta(ctx: ItemContext, d: int) -> tuple[np.ndarray, np.ndarray]:
+    return ctx.rng.uniform(0.5, 2.0, d), ctx.randn(d)
+
+
+def ref_layer(gamma, beta, eps, **kw) -> ref.BatchNormalization:
+    return ref.BatchNormalization(np.array(gamma), np.array(beta), eps=eps, **kw)
+
+
+def ref_train(gamma, beta, x, dout, eps):
+    """(y, dx, dgamma, dbeta) of the reference layer in training mode."""
+    layer = ref_layer(gamma, beta, eps)
+    y = layer.forward(x)
+    dx = layer.backward(dout)
+    return y, dx, layer.dgamma, layer.dbeta
+
+
+# ------------------------------------------------------------------ mistakes
+
+MISTAKES = (
+    Mistake("bn-unbiased-variance", M(
+        "Unbiased variance (1/(N−1)) in batch normalisation",
+        "バッチ正規化で不偏分散(1/(N−1))を使っている"), M(
+        "The text normalises with the biased variance v = mean((x − μ)², axis=0), i.e. 1/N (np.var's default, "
+        "ddof=0). np.std(x, ddof=1) or a division by N−1 gives a different result.",
+        "テキストでは v = mean((x − μ)², axis=0)、つまり 1/N で割る分散(np.var の既定 ddof=0)で正規化します。"
+        "ddof=1 や N−1 での割り算では結果が変わります。"), "8.2"),
+    Mistake("bn-wrong-axis", M(
+        "Batch normalisation over the wrong axis",
+        "バッチ正規化の軸が違う"), M(
+        "Mean and variance are taken over the mini-batch, for each neuron: axis=0 of x (N, K). "
+        "axis=1 normalises each sample across its neurons instead.",
+        "平均と分散はニューロンごとにミニバッチ方向(x (N, K) の axis=0)で計算します。"
+        "axis=1 では各データをニューロン方向に正規化してしまいます。"), "8.2"),
+    Mistake("bn-backward-missing-mean-term", M(
+        "Batch-norm backward without the c = mean(dE/dY) term",
+        "バッチ正規化の逆伝播で c = mean(dE/dY) の項が抜けている"), M(
+        "dE/dX = γ/σ (dE/dY − c − X̃·d) with c = mean(dE/dY, axis=0): the mean itself depends on x.",
+        "dE/dX = γ/σ (dE/dY − c − X̃·d)、c = mean(dE/dY, axis=0) です。平均 μ も x に依存します。"), "8.2"),
+    Mistake("bn-backward-missing-xhat-term", M(
+        "Batch-norm backward without the X̃·d term",
+        "バッチ正規化の逆伝播で X̃·d の項が抜けている"), M(
+        "dE/dX = γ/σ (dE/dY − c − X̃·d) with d = mean(X̃·dE/dY, axis=0): the variance depends on x too.",
+        "dE/dX = γ/σ (dE/dY − c − X̃·d)、d = mean(X̃·dE/dY, axis=0) です。分散も x に依存します。"), "8.2"),
+    Mistake("bn-backward-constant-stats", M(
+        "Batch-norm backward treats μ and σ as constants",
+        "バッチ正規化の逆伝播で μ と σ を定数扱いしている"), M(
+        "γ/σ·dE/dY alone is the gradient for fixed statistics (test mode). In training μ and σ are computed "
+        "from the batch: dE/dX = γ/σ (dE/dY − c − X̃·d).",
+        "γ/σ·dE/dY だけでは統計量を固定した場合(テスト時)の勾配です。学習時は μ と σ もバッチから計算されるので "
+        "dE/dX = γ/σ (dE/dY − c − X̃·d) となります。"), "8.2"),
+    Mistake("bn-backward-sums-for-means", M(
+        "Batch-norm backward with sums where the text has means",
+        "バッチ正規化の逆伝播で平均の代わりに和を使っている"), M(
+        "c and d are means over the batch (divided by N), while dγ and dβ are sums.",
+        "c と d はバッチ方向の平均(N で割る)、dγ と dβ は和です。"), "8.2"),
+    Mistake("bn-param-grads-averaged", M(
+        "dγ or dβ averaged instead of summed",
+        "dγ や dβ を和ではなく平均にしている"), M(
+        "dβ = sum(dE/dY, axis=0) and dγ = sum(X̃·dE/dY, axis=0) (§8.2): sums, not means.",
+        "dβ = sum(dE/dY, axis=0)、dγ = sum(X̃·dE/dY, axis=0)(§8.2)。平均ではなく和です。"), "8.2"),
+    Mistake("bn-running-average-reversed", M(
+        "Running average weights reversed",
+        "移動平均の重みが逆"), M(
+        "running = momentum·running + (1 − momentum)·batch: with momentum 0.9 the old value keeps 90 %.",
+        "running = momentum·running + (1 − momentum)·batch です。momentum 0.9 なら古い値を 90 % 残します。"), "8.2"),
+    Mistake("bn-running-not-updated", M(
+        "Running statistics never updated",
+        "移動平均が更新されていない"), M(
+        "Each training forward must update running_mean and running_var from the batch statistics, so that "
+        "test mode can use them (§8.2).",
+        "学習時の forward のたびにバッチの統計量で running_mean と running_var を更新します。"
+        "テスト時にそれを使います(§8.2)。"), "8.2"),
+    Mistake("bn-batch-stats-at-test", M(
+        "Batch statistics used at test time",
+        "テスト時にバッチの統計量を使っている"), M(
+        "With train_flg=False the layer normalises with the running mean and variance from training; "
+        "with batch statistics a batch of one always gives y = β (§8.2).",
+        "train_flg=False のときは学習時に蓄えた移動平均・移動分散で正規化します。バッチの統計量を使うと、"
+        "データ数 1 のとき常に y = β になってしまいます(§8.2)。"), "8.2"),
+)
+
+
+def wrong_forward(gamma, beta, x, eps=1e-7):
+    """What the typical forward mistakes return."""
+    n = x.shape[0]
+    xc = x - x.mean(axis=0)
+    unbiased = gamma * xc / np.sqrt(np.sum(xc ** 2, axis=0) / (n - 1) + eps) + beta
+    xr = x - x.mean(axis=1, keepdims=True)
+    wrong_axis = gamma * xr / np.sqrt(np.mean(xr ** 2, axis=1, keepdims=True) + eps) + beta
+    return {"bn_unbiased_variance": unbiased, "bn_wrong_axis": wrong_axis}
+
+
+# ------------------------------------------------------------------ forward
+
+def bn_forward(ctx: ItemContext):
+    # (N, D) with N ≠ D, and a square batch where an axis=1 version broadcasts without an error
+    for n, d in ((10, 4), (5, 5)):
+        x = batch(ctx, n, d)
+        gamma, beta = gamma_beta(ctx, d)
+        b = ctx.batch()
+        y = b.method(b.new(CLS, gamma=gamma, beta=beta), "forward", x)
+        b.run()
+        expected = [ref_layer(gamma, beta, e).forward(x) for e in EPS_RANGE]
+        assert_in_envelope(y.value, expected, fwd_msg(CLS) + M(f"(x of shape {x.shape})", f"(x の形状 {x.shape})"),
+                           variants=ctx.variants(**wrong_forward(gamma, beta, x)))
+
+
+# ------------------------------------------------------------------ backward
+
+def _train_backward(ctx: ItemContext, n=6, d=3):
+    x = batch(ctx, n, d)
+    gamma, beta = gamma_beta(ctx, d)
+    dout = ctx.randn(n, d)
+    b = ctx.batch()
+    obj = b.new(CLS, gamma=gamma, beta=beta)
+    y = b.method(obj, "forward", x)
+    dx = b.method(obj, "backward", dout)
+    b.run()
+    return x, gamma, beta, dout, y.value, dx.value, obj
+
+
+def _backward_variants(ctx, gamma, x, dout, eps=1e-7):
+    n = x.shape[0]
+    std = np.sqrt(x.var(axis=0) + eps)
+    xn = (x - x.mean(axis=0)) / std
+    c, d = dout.mean(axis=0), np.mean(xn * dout, axis=0)
+    g = gamma / std
+    return ctx.variants(bn_backward_missing_mean_term=g * (dout - xn * d),
+                    bn_backward_missing_xhat_term=g * (dout - c),
+                    bn_backward_constant_stats=g * dout,
+                    bn_backward_sums_for_means=g * (dout - n * c - xn * n * d))
+
+
+def bn_backward(ctx: ItemContext):
+    x, gamma, beta, dout, y, dx, _ = _train_backward(ctx)
+    refs = [ref_train(gamma, beta, x, dout, e) for e in EPS_RANGE]
+    try:
+        assert_in_envelope(dx, [r[1] for r in refs], DX, variants=_backward_variants(ctx, gamma, x, dout))
+    except Fail as fail:
+        fail.msg = fail.msg + _backward_diagnosis(ctx, gamma, beta, x, dout, y, dx, [r[0] for r in refs])
+        raise
+
+
+def _backward_diagnosis(ctx, gamma, beta, x, dout, y, dx, y_expected):
+    """Why dx is wrong: the forward it differentiates, or the backward formula itself."""
+    try:
+        assert_in_envelope(y, y_expected, fwd_msg(CLS))
+    except Fail:
+        return M("Your forward output differs from the text's as well (see BatchNormalization.forward): "
+                 "fix the forward first.",
+                 "forward の出力もテキストと違います(BatchNormalization.forward を参照)。先に forward を直してください。")
+    try:
+        numeric = ctx.numerical_vjp(lambda bb, xv: bb.method(bb.new(CLS, gamma=gamma, beta=beta), "forward", xv),
+                                    x, dout, what=fwd_msg(CLS))
+    except Exception:  # noqa: BLE001 - the diagnosis is best-effort
+        return M("", "")
+    if np.allclose(np.asarray(dx, dtype=float).reshape(numeric.shape), numeric, rtol=1e-4, atol=1e-6):
+        return M("", "")
+    return M("Your forward is right, but dx is not its derivative (checked by numerical differentiation of your "
+             "forward): a term of the backward formula is wrong or missing.",
+             "forward は正しいのですが、dx がその微分になっていません(あなたの forward の数値微分で確認)。"
+             "逆伝播の式の項が違うか、抜けています。")
+
+
+def bn_param_grads(ctx: ItemContext):
+    x, gamma, beta, dout, _, _, obj = _train_backward(ctx, n=7, d=4)
+    b = ctx.batch()
+    dgamma = b.attr(obj, "dgamma")
+    dbeta = b.attr(obj, "dbeta")
+    b.run()
+    expected = [ref_train(gamma, beta, x, dout, e)[2] for e in EPS_RANGE]
+    xn = (x - x.mean(axis=0)) / x.std(axis=0)
+    assert_in_envelope(dgamma.value, expected, M("self.dgamma", "self.dgamma"),
+                       variants=ctx.variants(bn_param_grads_averaged=np.mean(xn * dout, axis=0)))
+    assert_close(dbeta.value, dout.sum(axis=0), M("self.dbeta", "self.dbeta"),
+                 variants=ctx.variants(bn_param_grads_averaged=dout.mean(axis=0)))
+
+
+# ------------------------------------------------------------------ running statistics
+
+def _expected_running(batches, momentum, mean0, var0):
+    rm, rv = mean0, var0
+    for x in batches:
+        rm = momentum * rm + (1 - momentum) * x.mean(axis=0)
+        rv = momentum * rv + (1 - momentum) * x.var(axis=0)
+    return rm, rv
+
+
+def _running_variants(batches, momentum, mean0, var0):
+    rev_m, rev_v = mean0, var0
+    unb_v = var0
+    for x in batches:
+        rev_m = (1 - momentum) * rev_m + momentum * x.mean(axis=0)
+        rev_v = (1 - momentum) * rev_v + momentum * x.var(axis=0)
+        unb_v = momentum * unb_v + (1 - momentum) * x.var(axis=0, ddof=1)
+    return ({"bn_running_average_reversed": rev_m, "bn_running_not_updated": mean0},
+            {"bn_running_average_reversed": rev_v, "bn_unbiased_variance": unb_v, "bn_running_not_updated": var0})
+
+
+def _running_from_test_mode(ctx: ItemContext, obj, gamma, beta, d):
+    """Infer (running_mean, running_var + ε) from two test-mode outputs: y = γ(x − m)/s + β."""
+    xa, xb = ctx.randn(1, d), ctx.randn(1, d) + 2.0
+    b = ctx.batch()
+    ya = b.method(obj, "forward", xa, train_flg=False)
+    yb = b.method(obj, "forward", xb, train_flg=False)
+    b.run()
+    what = fwd_msg(CLS) + M("(train_flg=False)", "(train_flg=False)")
+    ya, yb = (as_array(v.value, what).reshape(-1) for v in (ya, yb))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = gamma * (xa - xb).reshape(-1) / (ya - yb)
+        m = xa.reshape(-1) - s * (ya - beta) / gamma
+    return m, s * s
+
+
+def bn_running_stats(ctx: ItemContext):
+    d = 3
+    scenarios = [
+        # running stats start as zeros when None (the default momentum 0.9)
+        ({}, 0.9, np.zeros(d), np.zeros(d)),
+        # given initial running statistics and another momentum
+        ({"momentum": 0.8}, 0.8, ctx.randn(d), ctx.rng.uniform(0.5, 2.0, d)),
+    ]
+    for extra, momentum, mean0, var0 in scenarios:
+        gamma, beta = gamma_beta(ctx, d)
+        batches = [batch(ctx, n, d) for n in (8, 5, 12)]
+        ctor = dict(gamma=gamma, beta=beta, **extra)
+        if extra:
+            ctor.update(running_mean=mean0.copy(), running_var=var0.copy())
+        b = ctx.batch()
+        obj = b.new(CLS, **ctor)
+        for i, x in enumerate(batches):
+            if i == 1:
+                b.method(obj, "forward", x, train_flg=True, want=False)
+            else:
+                b.method(obj, "forward", x, want=False)
+        b.run()
+        rm, rv = _expected_running(batches, momentum, mean0, var0)
+        wrong_m, wrong_v = _running_variants(batches, momentum, mean0, var0)
+        context = M(f"(after {len(batches)} training forwards, momentum={momentum}"
+                    + (", running_mean/running_var given)" if extra else ", running_mean=None)"),
+                    f"(学習時の forward を {len(batches)} 回呼んだ後、momentum={momentum}"
+                    + ("、running_mean/running_var を指定)" if extra else "、running_mean=None)"))
+        # the attributes named like the constructor arguments, when they exist; otherwise test-mode behaviour
+        b = ctx.batch()
+        got_m, got_v = b.attr(obj, "running_mean"), b.attr(obj, "running_var")
+        try:
+            b.run()
+            got_m, got_v = as_array(got_m.value, M("", "")), as_array(got_v.value, M("", ""))
+            readable = got_m.size == d and got_v.size == d
+        except Exception:  # noqa: BLE001 - other attribute names are allowed
+            readable = False
+        if readable:
+            assert_close(got_m.reshape(d), rm, M("running_mean", "running_mean"), context=context,
+                         variants=ctx.variants(**wrong_m))
+            assert_close(got_v.reshape(d), rv, M("running_var", "running_var"), context=context,
+                         variants=ctx.variants(**wrong_v))
+        else:
+            m, v = _running_from_test_mode(ctx, obj, gamma, beta, d)
+            how = M("as used by forward(x, train_flg=False)", "(forward(x, train_flg=False) が使う値)")
+            assert_close(m, rm, M("The running mean", "移動平均") + how, context=context,
+                         variants=ctx.variants(**wrong_m))
+            assert_in_envelope(v, [rv + e for e in EPS_RANGE], M("The running variance", "移動分散") + how,
+                               context=context, variants=ctx.variants(**wrong_v))
+
+
+# ------------------------------------------------------------------ test mode
+
+def bn_test_mode(ctx: ItemContext):
+    d = 4
+    gamma, beta = gamma_beta(ctx, d)
+    mean0, var0 = ctx.randn(d), ctx.rng.uniform(0.5, 2.0, d)
+    x1, x5 = ctx.randn(1, d, scale=2.0), ctx.randn(5, d, scale=2.0)
+    b = ctx.batch()
+    obj = b.new(CLS, gamma=gamma, beta=beta, momentum=0.9, running_mean=mean0.copy(), running_var=var0.copy())
+    y1 = b.method(obj, "forward", x1, train_flg=False)
+    y1_again = b.method(obj, "forward", x1, train_flg=False)
+    y5 = b.method(obj, "forward", x5, train_flg=False)
+    b.run()
+
+    def expected(x):
+        return [gamma * (x - mean0) / np.sqrt(var0 + e) + beta for e in EPS_RANGE]
+
+    def batch_stats(x):
+        return gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-7) + beta
+
+    def what(en, ja):
+        return M(f"{CLS}.forward output with train_flg=False {en}", f"train_flg=False のときの {CLS}.forward の出力({ja})")
+
+    assert_in_envelope(y1.value, expected(x1), what("for a batch of one", "データ数 1"),
+                       variants=ctx.variants(bn_batch_stats_at_test=batch_stats(x1)))
+    assert_in_envelope(y1_again.value, expected(x1), what(
+        "for the same batch of one, called a second time (test mode must not change the running statistics)",
+        "同じデータ数 1 のバッチで 2 回目の呼び出し。テスト時は移動平均・移動分散を変更しません"))
+    assert_in_envelope(y5.value, expected(x5), what("for a batch of 5", "データ数 5"),
+                       variants=ctx.variants(bn_batch_stats_at_test=batch_stats(x5)))
+
+
+def bn_no_mutation(ctx: ItemContext):
+    gamma, beta = gamma_beta(ctx, 3)
+    check_no_mutation(ctx, CLS, {"gamma": gamma, "beta": beta}, (batch(ctx, 5, 3),), ctx.randn(5, 3), names=("x",))
+
+
+H_FORWARD = M("μ = mean(x, axis=0), v = mean((x − μ)², axis=0) (1/N), x̃ = (x − μ)/√(v + ε), y = γ·x̃ + β (§8.2).",
+              "μ = mean(x, axis=0)、v = mean((x − μ)², axis=0)(1/N)、x̃ = (x − μ)/√(v + ε)、y = γ·x̃ + β(§8.2)。")
+H_BACKWARD = M("dx = γ/σ (dout − c − x̃·d) with c = mean(dout, axis=0), d = mean(x̃·dout, axis=0), σ = √(v + ε) "
+               "(§8.2); store x̃ and σ in forward.",
+               "dx = γ/σ (dout − c − x̃·d)、c = mean(dout, axis=0)、d = mean(x̃·dout, axis=0)、σ = √(v + ε)(§8.2)。"
+               "forward で x̃ と σ を保存します。")
+H_PARAMS = M("self.dbeta = sum(dout, axis=0), self.dgamma = sum(x̃·dout, axis=0) (§8.2).",
+             "self.dbeta = sum(dout, axis=0)、self.dgamma = sum(x̃·dout, axis=0)(§8.2)。")
+H_RUNNING = M("In training: running = momentum·running + (1 − momentum)·(batch mean / biased batch variance); "
+              "running statistics start as zeros when None.",
+              "学習時: running = momentum·running + (1 − momentum)·(バッチ平均 / 1/N のバッチ分散)。"
+              "None のときは 0 から始めます。")
+H_TEST = M("With train_flg=False normalise with running_mean and running_var (not the batch's statistics); "
+           "a batch of one must work and test mode changes nothing (§8.2).",
+           "train_flg=False のときはバッチの統計量ではなく running_mean と running_var で正規化します。"
+           "データ数 1 でも動き、テスト時は何も更新しません(§8.2)。")
+H_MUT = M("Do not write into x, dout, gamma or beta (no `x -= mu`); make new arrays.",
+          "x、dout、gamma、beta に書き込まないでください(`x -= mu` は不可)。新しい配列を作ります。")
+
+EXERCISE = Exercise(
+    id="batchnorm",
+    title=M("Batch normalisation", "バッチ正規化"),
+    section="8",
+    notebooks=("2-7_バッチ正規化.ipynb",),
+    items=(
+        Item(f"{CLS}.forward", 1.5, bn_forward, H_FORWARD, "8.2", kind="class"),
+        Item(f"{CLS}.backward", 2, bn_backward, H_BACKWARD, "8.2", kind="class"),
+        Item(f"{CLS}.dgamma_dbeta", 1, bn_param_grads, H_PARAMS, "8.2", kind="class"),
+        Item(f"{CLS}.running_stats", 1, bn_running_stats, H_RUNNING, "8.2", kind="class"),
+        Item(f"{CLS}.test_mode", 1, bn_test_mode, H_TEST, "8.2", kind="class"),
+        Item(f"{CLS}.no_mutation", 0.5, bn_no_mutation, H_MUT, "8.2", kind="class"),
+    ),
+    mistakes=MISTAKES,
+)

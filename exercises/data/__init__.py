@@ -1,0 +1,1 @@
+"""Data files the exercises ship (see README.md)."""

@@ -1,0 +1,24 @@
+# Inverted dropout: kept values scaled by 1/(1−p) in training, identity at test time.
+# expect-fail: Dropout.forward, Dropout.backward, Dropout.test_mode
+# expect-mistake: Dropout.forward=dropout-inverted, Dropout.backward=dropout-inverted, Dropout.test_mode=dropout-inverted
+# 「ゼロから作る Deep Learning」common/layers.py の Dropout
+import numpy as np
+
+
+class Dropout:
+    """
+    http://arxiv.org/abs/1207.0580
+    """
+    def __init__(self, dropout_ratio=0.5):
+        self.dropout_ratio = dropout_ratio
+        self.mask = None
+
+    def forward(self, x, train_flg=True):
+        if train_flg:
+            self.mask = np.random.rand(*x.shape) > self.dropout_ratio
+            return x * self.mask / (1.0 - self.dropout_ratio)
+        else:
+            return x
+
+    def backward(self, dout):
+        return dout * self.mask / (1.0 - self.dropout_ratio)

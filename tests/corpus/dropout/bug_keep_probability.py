@@ -1,0 +1,24 @@
+# p used as the probability of keeping a unit, in training and at test time.
+# expect-fail: Dropout.forward, Dropout.test_mode
+# expect-mistake: Dropout.forward=dropout-keep-probability, Dropout.test_mode=dropout-keep-probability
+# 「ゼロから作る Deep Learning」common/layers.py の Dropout
+import numpy as np
+
+
+class Dropout:
+    """
+    http://arxiv.org/abs/1207.0580
+    """
+    def __init__(self, dropout_ratio=0.5):
+        self.dropout_ratio = dropout_ratio
+        self.mask = None
+
+    def forward(self, x, train_flg=True):
+        if train_flg:
+            self.mask = np.random.rand(*x.shape) < self.dropout_ratio
+            return x * self.mask
+        else:
+            return x * self.dropout_ratio
+
+    def backward(self, dout):
+        return dout * self.mask

@@ -1,0 +1,23 @@
+# Test mode draws a mask as in training (train_flg ignored).
+# expect-fail: Dropout.test_mode
+# 「ゼロから作る Deep Learning」common/layers.py の Dropout
+import numpy as np
+
+
+class Dropout:
+    """
+    http://arxiv.org/abs/1207.0580
+    """
+    def __init__(self, dropout_ratio=0.5):
+        self.dropout_ratio = dropout_ratio
+        self.mask = None
+
+    def forward(self, x, train_flg=True):
+        if True:
+            self.mask = np.random.rand(*x.shape) > self.dropout_ratio
+            return x * self.mask
+        else:
+            return x * (1.0 - self.dropout_ratio)
+
+    def backward(self, dout):
+        return dout * self.mask
