@@ -92,6 +92,11 @@ from grader.batch_cli import register as _register_batch_commands  # noqa: E402
 
 _register_batch_commands(app)
 
+# serve, token create, roster import (api/cli.py)
+from api.cli import register as _register_api_commands  # noqa: E402
+
+_register_api_commands(app)
+
 
 def main() -> None:  # pragma: no cover - entry point
     app()

@@ -1,0 +1,76 @@
+"""Database engine, sessions and migrations: embedded SQLite (WAL) or PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.settings import Settings
+
+API_DIR = Path(__file__).resolve().parent
+
+SessionFactory = sessionmaker[Session]
+
+
+def create_db_engine(settings: Settings) -> Engine:
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    connect_args = {}
+    if settings.database_schema and url.get_backend_name() == "postgresql":
+        connect_args["options"] = f"-csearch_path={settings.database_schema}"
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def _sqlite_engine(url) -> Engine:
+    if url.database and url.database != ":memory:":
+        path = Path(url.database)
+        if not path.is_absolute():
+            path = Path.cwd() / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = url.set(database=str(path))
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        # take the write lock up front: a read that later writes cannot then fail with SQLITE_BUSY
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def session_factory(engine: Engine) -> SessionFactory:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def migrate(engine: Engine, settings: Settings) -> None:
+    """``alembic upgrade head`` on this engine (run at every start; a no-op when up to date)."""
+    with engine.begin() as conn:
+        if settings.database_schema and conn.dialect.name == "postgresql":
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{settings.database_schema}"'))
+        cfg = Config(str(API_DIR / "alembic.ini"))
+        cfg.set_main_option("script_location", str(API_DIR / "migrations"))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_database(settings: Settings) -> tuple[Engine, SessionFactory]:
+    """An engine on the configured database, migrated to the current schema."""
+    engine = create_db_engine(settings)
+    migrate(engine, settings)
+    return engine, session_factory(engine)

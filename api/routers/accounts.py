@@ -1,0 +1,15 @@
+"""/api/v1/me: who the token belongs to."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import CurrentAccount
+from api.schemas import Me
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+@router.get("/me", response_model=Me)
+def me(account: CurrentAccount) -> Me:
+    return Me(name=account.name, role=account.role)

@@ -1,0 +1,29 @@
+"""/api/v1/exercises: the catalogue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, status
+
+import exercises
+from api.deps import LangDep
+from api.schemas import Catalogue, ExerciseOut
+from grader.render import catalogue_dict
+
+router = APIRouter(prefix="/api/v1/exercises", tags=["exercises"])
+
+
+@router.get("", response_model=Catalogue)
+def list_exercises(lang: LangDep) -> dict:
+    """Every exercise: id, title, section, items and points."""
+    return catalogue_dict(exercises.catalogue(), lang)
+
+
+@router.get("/{exercise_id}", response_model=ExerciseOut, responses={404: {"description": "Unknown exercise."}})
+def get_exercise(exercise_id: Annotated[str, Path(max_length=64)], lang: LangDep) -> dict:
+    try:
+        ex = exercises.get(exercise_id)
+    except exercises.UnknownExercise as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    return catalogue_dict({ex.id: ex}, lang)["exercises"][0]

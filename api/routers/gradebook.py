@@ -1,0 +1,33 @@
+"""/api/v1/gradebook.csv: the instructors' download."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+
+import exercises
+from api.deps import DbDep, InstructorAccount, SettingsDep
+from api.gradebook import gradebook_csv
+
+router = APIRouter(prefix="/api/v1", tags=["gradebook"])
+
+
+@router.get("/gradebook.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}, 403: {"description": "Not an instructor token."},
+                       404: {"description": "Unknown exercise."}})
+def gradebook(_: InstructorAccount, db: DbDep, settings: SettingsDep,
+              exercise: Annotated[str | None, Query(max_length=64, description=(
+                  "One exercise: a column per item; omitted: a column per exercise."))] = None,
+              policy: Annotated[Literal["best", "latest"] | None, Query(description=(
+                  "Which graded submission counts (default: the server's gradebook_policy)."))] = None) -> Response:
+    """One row per student (every student with a token), the best or the latest graded submission counting."""
+    if exercise is not None:
+        try:
+            exercises.get(exercise)
+        except exercises.UnknownExercise as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    policy = policy or settings.gradebook_policy
+    name = f"gradebook-{exercise or 'all'}-{policy}.csv"
+    return Response(gradebook_csv(db, policy, exercise), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,54 @@
+"""/healthz and the Prometheus /metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import func, select, text
+
+import exercises
+from api import metrics
+from api.deps import IsolationDep, QueueDep, SessionFactoryDep, SettingsDep
+from api.models import QUEUED, RUNNING, Submission
+from api.schemas import Health
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/healthz", response_model=Health, responses={503: {"model": Health}})
+def healthz(response: Response, sessions: SessionFactoryDep, queue: QueueDep, settings: SettingsDep,
+            isolation: IsolationDep) -> Health:
+    """200 when the service can accept and grade work, 503 (with the problems named) otherwise."""
+    problems = []
+    try:
+        with sessions() as db:
+            db.execute(text("SELECT 1"))
+        database = True
+    except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
+        database = False
+        problems.append(f"database: {type(exc).__name__}")
+    if not queue.healthy():
+        problems.append("grading workers are not running")
+    if not isolation.full and not settings.allow_unsandboxed:
+        problems.append("student code cannot be fully isolated here, so students are refused "
+                        "(set DLGRADE_ALLOW_UNSANDBOXED=1 to accept them anyway)")
+    catalogue = exercises.catalogue()
+    if not catalogue:
+        problems.append("no exercises available")
+    if problems:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return Health(status="unavailable" if problems else "ok", database=database, queue=queue.describe(),
+                  isolation={"full": isolation.full, "layers": isolation.layers,
+                             "allow_unsandboxed": settings.allow_unsandboxed},
+                  exercises=len(catalogue), problems=problems)
+
+
+@router.get("/metrics", include_in_schema=False)
+def prometheus_metrics(sessions: SessionFactoryDep) -> Response:
+    # depth and running come from the database: they survive restarts and any queue backend
+    with sessions() as db:
+        counts = dict(db.execute(select(Submission.status, func.count()).where(Submission.status.in_((QUEUED, RUNNING)))
+                                 .group_by(Submission.status)).all())
+    metrics.QUEUE_DEPTH.set(counts.get(QUEUED, 0))
+    metrics.RUNNING.set(counts.get(RUNNING, 0))
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,168 @@
+"""/api/v1/submissions: upload (multipart or JSON), status and report, listing, the original file."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from api import metrics
+from api.deps import CurrentAccount, DbDep, IsolationDep, LangDep, QueueDep, SessionFactoryDep, SettingsDep
+from api.grading import wait_until_final
+from api.models import FINAL_STATUSES, Submission
+from api.queue import QueueFull
+from api.schemas import SubmissionCreate, SubmissionList, SubmissionOut, SubmissionStatus, SubmissionSummary
+from api.settings import Settings
+from api.submissions import Filters, Refused, check_exercise, check_size, display_name, find, search, \
+    store_submission
+from grader.messages import Msg
+from grader.report import select_lang
+
+router = APIRouter(prefix="/api/v1/submissions", tags=["submissions"])
+
+SubmissionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {"schema": {
+            "type": "object", "required": ["exercise", "file"],
+            "properties": {"exercise": {"type": "string", "maxLength": 64},
+                           "file": {"type": "string", "format": "binary",
+                                    "description": "A .py file or a .ipynb notebook."}}}},
+        "application/json": {"schema": SubmissionCreate.model_json_schema()},
+    },
+}
+PROBLEM = {"content": {"application/json": {"schema": {"type": "object", "properties": {
+    "detail": {"type": "string"}, "reason": {"type": "string"}}}}}}
+
+
+def summary(sub: Submission) -> SubmissionSummary:
+    return SubmissionSummary(id=sub.id, status=sub.status, exercise=sub.exercise, student=sub.student,
+                             filename=sub.filename, size=sub.size, created_at=sub.created_at,
+                             finished_at=sub.finished_at, score=sub.score, max_score=sub.max_score)
+
+
+def detail(sub: Submission, lang: str) -> SubmissionOut:
+    report = select_lang(sub.report, lang) if sub.report else None
+    return SubmissionOut(**summary(sub).model_dump(), started_at=sub.started_at, attempts=sub.attempts,
+                         error=sub.error, report=report)
+
+
+def unprocessable(en: str, ja: str) -> Refused:
+    return Refused(422, "malformed", Msg(en=en, ja=ja))
+
+
+async def read_upload(request: Request, settings: Settings) -> tuple[str, str, bytes]:
+    """``(exercise, filename, bytes)`` from a multipart upload or a JSON body."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        form = await request.form(max_files=1, max_fields=8)
+        exercise, upload = form.get("exercise"), form.get("file")
+        if not isinstance(exercise, str) or not exercise.strip():
+            raise unprocessable("The form needs an `exercise` field.", "フォームに `exercise` がありません。")
+        if not isinstance(upload, UploadFile):
+            raise unprocessable("The form needs a `file` (a .py or .ipynb upload).",
+                                "フォームに `file`(.py か .ipynb のファイル)がありません。")
+        data = await upload.read(settings.max_upload_bytes + 1)
+        return exercise.strip(), upload.filename or "", data
+    if content_type == "application/json":
+        try:
+            body = SubmissionCreate.model_validate_json(await request.body())
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+            raise unprocessable(f"Invalid JSON body: {problems}", f"JSON の内容が正しくありません: {problems}") from None
+        try:
+            data = body.source.encode("utf-8")
+        except UnicodeEncodeError:
+            raise unprocessable("`source` is not valid text.", "`source` が正しい文字列ではありません。") from None
+        return body.exercise, body.filename, data
+    raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                        "send multipart/form-data (exercise, file) or application/json (exercise, filename, source)")
+
+
+@router.post("", response_model=SubmissionOut, status_code=status.HTTP_202_ACCEPTED,
+             openapi_extra={"requestBody": UPLOAD_BODY},
+             responses={201: {"model": SubmissionOut, "description": "Graded within the wait."},
+                        413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM, 503: PROBLEM})
+async def create_submission(request: Request, response: Response, account: CurrentAccount, db: DbDep,
+                            settings: SettingsDep, queue: QueueDep, sessions: SessionFactoryDep, lang: LangDep,
+                            isolation: IsolationDep,
+                            wait: Annotated[float, Query(ge=0, le=60, description=(
+                                "Seconds to wait for the report (capped by the server's max_wait_seconds); "
+                                "0 answers at once with status queued."))] = 0) -> SubmissionOut:
+    """Submit a .py / .ipynb for grading.  Stored first, then graded by a worker."""
+    exercise, raw_name, data = await read_upload(request, settings)
+    filename = display_name(raw_name)
+    check_exercise(exercise)
+    check_size(data, settings)
+    if not account.is_instructor and not settings.allow_unsandboxed and not isolation.full:
+        raise Refused(503, "unsandboxed", Msg(
+            en="Grading is switched off: student code cannot be isolated on this server. Tell the instructor.",
+            ja="このサーバでは提出コードを隔離できないため、採点を停止しています。教員に連絡してください。"))
+    busy = Refused(503, "queue_full", Msg(en="The grader is busy; please submit again shortly.",
+                                          ja="採点待ちが混み合っています。しばらくしてから再提出してください。"),
+                   retry_after=settings.busy_retry_after)
+    if not queue.has_room():
+        raise busy
+    sub = await run_in_threadpool(store_submission, db, account, exercise, filename, data, settings)
+    try:
+        queue.enqueue(sub.id)
+    except QueueFull:
+        await run_in_threadpool(_forget, db, sub)
+        raise busy from None
+    metrics.SUBMISSIONS.labels(exercise).inc()
+    wait = min(wait, settings.max_wait_seconds)
+    if wait > 0:
+        await run_in_threadpool(wait_until_final, sessions, sub.id, wait)
+        await run_in_threadpool(db.refresh, sub)
+    response.headers["Location"] = f"{router.prefix}/{sub.id}"
+    if sub.status in FINAL_STATUSES:
+        response.status_code = status.HTTP_201_CREATED
+    return detail(sub, lang)
+
+
+def _forget(db, sub: Submission) -> None:
+    db.delete(sub)
+    db.commit()
+
+
+@router.get("", response_model=SubmissionList)
+def list_submissions(account: CurrentAccount, db: DbDep,
+                     exercise: Annotated[str | None, Query(max_length=64)] = None,
+                     student: Annotated[str | None, Query(max_length=64, description="instructors only")] = None,
+                     status_: Annotated[SubmissionStatus | None, Query(alias="status")] = None,
+                     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                     offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> SubmissionList:
+    """A student's own submissions, or (instructor) everyone's, newest first."""
+    total, rows = search(db, account, Filters(exercise=exercise, student=student, status=status_,
+                                              limit=limit, offset=offset))
+    return SubmissionList(total=total, items=[summary(s) for s in rows])
+
+
+@router.get("/{submission_id}", response_model=SubmissionOut, responses={404: PROBLEM})
+def get_submission(submission_id: SubmissionId, account: CurrentAccount, db: DbDep, lang: LangDep) -> SubmissionOut:
+    """Status and, once graded, the report in the language asked for."""
+    return detail(_visible(db, account, submission_id), lang)
+
+
+@router.get("/{submission_id}/source", response_class=Response, responses={
+    200: {"content": {"text/x-python": {}, "application/x-ipynb+json": {}}}, 404: PROBLEM})
+def get_source(submission_id: SubmissionId, account: CurrentAccount, db: DbDep) -> Response:
+    """The file as it was uploaded."""
+    sub = _visible(db, account, submission_id)
+    media = "application/x-ipynb+json" if sub.filename.lower().endswith(".ipynb") else "text/x-python"
+    return Response(sub.source, media_type=media, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(sub.filename)}",
+        "X-Content-Type-Options": "nosniff"})
+
+
+def _visible(db, account, submission_id: int) -> Submission:
+    sub = find(db, account, submission_id)
+    if sub is None:  # someone else's submission looks exactly like a missing one
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such submission")
+    return sub

@@ -1,0 +1,119 @@
+"""Request and response bodies of the HTTP API (separate from the stored records in ``api.models``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SubmissionStatus = Literal["queued", "running", "done", "error"]
+ItemStatus = Literal["pass", "fail", "error", "timeout", "missing"]
+
+
+class SubmissionCreate(BaseModel):
+    """A submission as JSON (the alternative to a multipart upload with ``exercise`` and ``file``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    exercise: str = Field(min_length=1, max_length=64, examples=["layers"])
+    filename: str = Field("submission.py", min_length=1, max_length=255, examples=["s001.py"],
+                          description="A display name ending in .py or .ipynb (never used as a path).")
+    source: str = Field(description="The file's text: Python source, or a notebook's JSON.")
+
+
+class Mistake(BaseModel):
+    id: str
+    title: str
+    explanation: str | None = None
+
+
+class ReportItem(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    status: ItemStatus
+    score: float
+    max_score: float
+    feedback: str
+    hint: str
+    section: str
+    mistake: Mistake | None = None
+
+
+class Report(BaseModel):
+    """The grading report of INTERFACES.md, in the language asked for."""
+
+    model_config = ConfigDict(extra="allow")
+
+    exercise: str
+    submission: str
+    score: float
+    max_score: float
+    duration_ms: int
+    lang: Literal["ja", "en"]
+    items: list[ReportItem]
+    notes: list[str] = []
+    output: str = ""
+
+
+class SubmissionSummary(BaseModel):
+    id: int
+    status: SubmissionStatus
+    exercise: str
+    student: str
+    filename: str
+    size: int
+    created_at: datetime
+    finished_at: datetime | None = None
+    score: float | None = None
+    max_score: float | None = None
+
+
+class SubmissionOut(SubmissionSummary):
+    started_at: datetime | None = None
+    attempts: int = 0
+    error: str | None = Field(None, description="Why the grader (not the student's code) failed, for status error.")
+    report: Report | None = None
+
+
+class SubmissionList(BaseModel):
+    total: int
+    items: list[SubmissionSummary]
+
+
+class CatalogueItem(BaseModel):
+    id: str
+    points: float
+    section: str
+
+
+class ExerciseOut(BaseModel):
+    id: str
+    title: str
+    section: str
+    notebooks: list[str]
+    max_score: float
+    items: list[CatalogueItem]
+
+
+class Catalogue(BaseModel):
+    exercises: list[ExerciseOut]
+
+
+class Me(BaseModel):
+    name: str
+    role: Literal["student", "instructor"]
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: bool
+    queue: dict
+    isolation: dict
+    exercises: int
+    problems: list[str] = []
+
+
+class Problem(BaseModel):
+    detail: str | list

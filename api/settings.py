@@ -1,0 +1,47 @@
+"""Service settings from the environment (``DLGRADE_*``), validated in one place."""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the HTTP service can be configured with.  Grading limits live in ``grader.settings``."""
+
+    model_config = SettingsConfigDict(env_prefix="DLGRADE_", extra="ignore")
+
+    # storage: embedded SQLite (relative paths are under the working directory) or PostgreSQL by URL
+    database_url: str = "sqlite:///var/dlgrade.db"
+    database_schema: str | None = Field(None, pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+                                        description="PostgreSQL schema for the tables (default: public).")
+
+    # dispatch: the in-process thread pool; other backends register in api.queue.make_queue
+    queue: str = "thread"
+    workers: int = Field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)), ge=1, le=64)
+    queue_size: int = Field(200, ge=1)
+    max_attempts: int = Field(3, ge=1, description="Gradings started before a submission is given up as error.")
+    max_wait_seconds: float = Field(10.0, ge=0, le=60, description="Upper bound of POST ?wait=.")
+
+    # protection
+    max_upload_bytes: int = Field(1 << 20, ge=1)
+    rate_limit: int = Field(10, ge=1, description="Submissions per student per rate_window_seconds.")
+    rate_window_seconds: float = Field(60.0, gt=0)
+    max_concurrent: int = Field(2, ge=1, description="Queued or running submissions per student.")
+    busy_retry_after: int = Field(5, ge=1, description="Retry-After (s) when a student or the queue is busy.")
+    allow_unsandboxed: bool = False  # instructor opt-out: accept students' code without full isolation
+
+    gradebook_policy: Literal["best", "latest"] = "best"
+    default_lang: Literal["ja", "en"] = "ja"
+
+    @field_validator("database_url")
+    @classmethod
+    def _driver(cls, url: str) -> str:
+        # plain postgresql:// would pick psycopg2; we ship psycopg 3
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
