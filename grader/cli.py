@@ -87,6 +87,29 @@ def check_cmd(exercise: str = typer.Argument(..., help="Exercise id, e.g. layers
         print_report(out, report, lang)
 
 
+@app.command("doctor")
+def doctor_cmd(as_json: bool = typer.Option(False, "--json", help="Machine-readable report.")) -> None:
+    """Which isolation layers protect student code on this machine (active / missing, and why)."""
+    from grader.sandbox import doctor
+
+    info = doctor()
+    if as_json:
+        sys.stdout.write(json.dumps(info, indent=2) + "\n")
+        return
+    for name, layer in info["layers"].items():
+        state = "[green]active[/green] " if layer["active"] else "[red]missing[/red]"
+        need = "required" if layer["required"] else "optional"
+        why = "" if layer["active"] else f" — {layer['why']}"
+        out.print(f"{state}  {name:<21} ({need}) {layer['what']}{why}")
+    if not info["sandbox_enabled"]:
+        out.print("[red]the sandbox is disabled (DLGRADE_SANDBOX=0): student code runs without isolation[/red]")
+    elif info["full_isolation"]:
+        out.print("[green]full isolation[/green]: untrusted submissions may be graded here.")
+    else:
+        out.print("[yellow]degraded isolation[/yellow] (missing: " + ", ".join(info["missing_required"]) + "): "
+                  "grade only code you trust; the HTTP service refuses students unless DLGRADE_ALLOW_UNSANDBOXED=1.")
+
+
 # batch, gradescope, export, regrade (grader/batch_cli.py)
 from grader.batch_cli import register as _register_batch_commands  # noqa: E402
 

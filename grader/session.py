@@ -9,7 +9,9 @@ statements that were dropped the first time).
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import select
 import signal
 import socket
@@ -25,12 +27,47 @@ Ref = wire.Ref
 Opaque = wire.Opaque
 
 
+def _mib(n) -> str:
+    return f"{int(n) / (1 << 20):g} MiB"
+
+
+def limit_hint(typ: str, message: str, limits: dict | None) -> Msg | None:
+    """When a student exception is a limit of the sandbox (memory, file size, processes...), say which."""
+    limits = limits or {}
+    m = re.match(r"\[Errno (\d+)\]", message)
+    err = int(m.group(1)) if m else None
+    if typ == "MemoryError":
+        size = f" of {_mib(limits['memory_bytes'])}" if limits.get("memory_bytes") else ""
+        return Msg(en=f"Your code reached the memory limit{size} for student code (use smaller arrays).",
+                   ja=f"学生コードのメモリ制限{_mib(limits['memory_bytes']) if size else ''}に達しました"
+                      "(より小さな配列を使ってください)。")
+    if err == errno.EFBIG:
+        size = f" of {_mib(limits['file_bytes'])}" if limits.get("file_bytes") else ""
+        return Msg(en=f"Your code reached the file-size limit{size}.", ja="ファイルサイズの制限に達しました。")
+    if err == errno.ENOSPC:
+        return Msg(en="Your code filled its temporary directory (its size is limited).",
+                   ja="一時ディレクトリの容量制限に達しました。")
+    if err == errno.EMFILE:
+        return Msg(en=f"Your code reached the open-files limit ({limits.get('open_files', '?')}).",
+                   ja="同時に開けるファイル数の制限に達しました。")
+    if err == errno.EAGAIN or (typ == "RuntimeError" and "can't start new thread" in message):
+        return Msg(en=f"Your code reached the process/thread limit ({limits.get('processes', '?')}).",
+                   ja="プロセス数・スレッド数の制限に達しました。")
+    if err == errno.EPERM or (typ == "PermissionError" and err in (None, errno.EACCES)):
+        return Msg(en="The grader's sandbox does not allow this (starting programs or processes, network "
+                      "access, files outside the temporary directory): grading does not need it.",
+                   ja="採点用のサンドボックスではこの操作(プログラムやプロセスの起動、ネットワーク、一時ディレクトリ"
+                      "以外のファイル)はできません。採点には不要です。")
+    return None
+
+
 class StudentError(Exception):
     """Student code raised.  ``info``: type, message, frames (student's own lines)."""
 
-    def __init__(self, info: dict):
+    def __init__(self, info: dict, limits: dict | None = None):
         super().__init__(f"{info.get('type')}: {info.get('message')}")
         self.info = info
+        self.limits = limits
 
     def describe(self) -> Msg:
         typ, msg = self.info.get("type", "Exception"), self.info.get("message", "")
@@ -42,8 +79,12 @@ class StudentError(Exception):
                 f": `{text.strip()}`" if text else "")
             where_ja = f"({fname} の {line} 行目" + (f"、{func}()" if func != "<module>" else "") + ")" + (
                 f": `{text.strip()}`" if text else "")
-        return Msg(en=f"Your code raised {typ}: {msg}{where_en}.",
-                   ja=f"あなたのコードで {typ} が発生しました: {msg}{where_ja}。")
+        out = Msg(en=f"Your code raised {typ}: {msg}{where_en}.",
+                  ja=f"あなたのコードで {typ} が発生しました: {msg}{where_ja}。")
+        hint = limit_hint(str(typ), str(msg), self.limits)
+        if hint is not None:
+            out = Msg(en=f"{out.en} {hint.en}", ja=f"{out.ja}{hint.ja}")
+        return out
 
 
 class StudentTimeout(Exception):
@@ -56,12 +97,26 @@ class StudentTimeout(Exception):
 class WorkerDied(Exception):
     """The student process ended while working (crash, os._exit, a limit)."""
 
-    def __init__(self, exit_code: int | None):
-        super().__init__(f"worker ended with {exit_code}")
+    def __init__(self, exit_code: int | None, limit: str | None = None, limits: dict | None = None):
+        super().__init__(f"worker ended with {exit_code}" + (f" ({limit} limit)" if limit else ""))
         self.exit_code = exit_code
+        self.limit = limit  # which limit the monitor saw end the process: memory, cpu, wall
+        self.limits = limits or {}
 
     def describe(self) -> Msg:
         code = self.exit_code
+        lim = self.limits
+        if self.limit == "memory" or (self.limit == "cpu" or code == -signal.SIGXCPU) or self.limit == "wall":
+            if self.limit == "memory":
+                size = f" of {_mib(lim['memory_bytes'])}" if lim.get("memory_bytes") else ""
+                what = Msg(en=f"the memory limit{size} (it was stopped by the kernel)", ja="メモリ制限")
+            elif self.limit == "wall":
+                what = Msg(en="the wall-time limit of the worker process", ja="実行プロセスの経過時間の制限")
+            else:
+                secs = f" of {lim['cpu_seconds']:g} s" if lim.get("cpu_seconds") else ""
+                what = Msg(en=f"the CPU-time limit{secs}", ja=f"CPU 時間の制限{secs.replace(' of ', ' ')}")
+            return Msg(en=f"Your code was stopped: it reached {what.en}.",
+                       ja=f"あなたのコードは{what.ja}に達したため停止されました。")
         if code is not None and code < 0:
             sig = -code
             try:
@@ -201,6 +256,7 @@ class Session:
         self.output: list[str] = []
         self.first_load_done = False
         self.exit_code: int | None = None
+        self.exit_limit: str | None = None
         self.restarts = 0
         self.clear_pending = False
 
@@ -248,8 +304,9 @@ class Session:
         finally:
             if self.sock is not None:
                 self.sock.settimeout(None)
-        if "exit" in header and len(header) == 1:
+        if "exit" in header and set(header) <= {"exit", "limit"}:  # the monitor's report
             self.exit_code = header["exit"]
+            self.exit_limit = header.get("limit") if isinstance(header.get("limit"), str) else None
             raise EOFError("student process ended")
         return header, blobs
 
@@ -275,10 +332,13 @@ class Session:
     def start(self) -> None:
         """Start a process and load the submission (dropping failing statements)."""
         while True:
-            self.exit_code = None
+            self.exit_code = self.exit_limit = None
             self.sock = self.starter.spawn(self.config)
             try:
                 header, _ = self._recv(time.monotonic() + 10.0)
+                if "sandbox_error" in header:  # an isolation layer failed: the job must not run
+                    self._discard()
+                    raise GraderFault(f"the sandbox could not be set up: {str(header['sandbox_error'])[:500]}")
                 self.pid = int(header["pid"])
             except (EOFError, TimeoutError, OSError, KeyError, ValueError, wire.ProtocolError) as exc:
                 self._discard()
@@ -300,11 +360,14 @@ class Session:
                         self._record_load(units, header["loaded"])
                         self._collect_output(header)
                         return
+                    if "sandbox_error" in header and current is None:
+                        self._discard()
+                        raise GraderFault(f"the sandbox could not be set up: {str(header['sandbox_error'])[:500]}")
             except TimeoutError:
                 self._drop(current, "timeout")
             except (EOFError, OSError, wire.ProtocolError, KeyError, ValueError, IndexError, TypeError):
                 code = self._await_exit_code()
-                self._drop(current, "crash", {"exit": code})
+                self._drop(current, "crash", {"exit": code, "limit": self.exit_limit})
             self._discard()
             if current is None:
                 raise GraderFault("the worker process failed before loading the submission")
@@ -329,7 +392,9 @@ class Session:
     def _collect_output(self, header: dict) -> None:
         out = header.get("output")
         if isinstance(out, str) and out and sum(map(len, self.output)) < 50_000:
-            self.output.append(out[:20_000])
+            if len(out) > 20_000:  # keep the note that says the output size limit was hit
+                out = out[:20_000] + "\n[... output cut: output size limit]"
+            self.output.append(out)
 
     # ------------------------------------------------------------------ batches
     def batch(self) -> Batch:
@@ -359,7 +424,7 @@ class Session:
             code = self._await_exit_code()
             self._discard()
             self.restarts += 1
-            raise WorkerDied(code) from None
+            raise WorkerDied(code, self.exit_limit, self.config.limits) from None
         self._collect_output(header)
         try:
             results = header["results"]
@@ -375,7 +440,8 @@ class Session:
             raise WorkerDied(None) from exc
         err = header.get("error")
         if err:
-            raise StudentError(err if isinstance(err, dict) else {"type": "Error", "message": str(err)})
+            raise StudentError(err if isinstance(err, dict) else {"type": "Error", "message": str(err)},
+                               self.config.limits)
 
     # ------------------------------------------------------------------ shortcuts
     def call(self, fn_name: str, *args, **kwargs):

@@ -55,8 +55,10 @@ def protection_warning() -> str | None:
         from grader.sandbox import protection_report
     except ImportError:
         return "the sandbox module is not available: student code runs without isolation"
+    if not grader_settings().sandbox:
+        return "the sandbox is disabled (DLGRADE_SANDBOX=0): student code runs without isolation"
     report = protection_report()
     missing = [name for name, ok in report.items() if not ok]
     if missing:
-        return "isolation layers not active on this machine: " + ", ".join(missing)
+        return "isolation layers not active on this machine: " + ", ".join(missing) + " (see `dlgrade doctor`)"
     return None
