@@ -116,4 +116,10 @@ class Health(BaseModel):
 
 
 class Problem(BaseModel):
+    """An error: ``detail`` is a message in the caller's language (a list for FastAPI's own validation)."""
+
     detail: str | list
+    reason: str | None = Field(None, description="A stable keyword for refusals: too_large, rate_limited, busy, ...")
+
+
+AUTH_RESPONSES = {401: {"model": Problem, "description": "No valid bearer token."}}

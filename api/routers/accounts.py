@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CurrentAccount
-from api.schemas import Me
+from api.schemas import AUTH_RESPONSES, Me
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"])
+router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=AUTH_RESPONSES)
 
 
 @router.get("/me", response_model=Me)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, status
 
 import exercises
 from api.deps import LangDep
-from api.schemas import Catalogue, ExerciseOut
+from api.schemas import Catalogue, ExerciseOut, Problem
 from grader.render import catalogue_dict
 
 router = APIRouter(prefix="/api/v1/exercises", tags=["exercises"])
@@ -20,7 +20,7 @@ def list_exercises(lang: LangDep) -> dict:
     return catalogue_dict(exercises.catalogue(), lang)
 
 
-@router.get("/{exercise_id}", response_model=ExerciseOut, responses={404: {"description": "Unknown exercise."}})
+@router.get("/{exercise_id}", response_model=ExerciseOut, responses={404: {"model": Problem, "description": "Unknown exercise."}})
 def get_exercise(exercise_id: Annotated[str, Path(max_length=64)], lang: LangDep) -> dict:
     try:
         ex = exercises.get(exercise_id)

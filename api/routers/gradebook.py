@@ -9,13 +9,15 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 import exercises
 from api.deps import DbDep, InstructorAccount, SettingsDep
 from api.gradebook import gradebook_csv
+from api.schemas import AUTH_RESPONSES, Problem
 
-router = APIRouter(prefix="/api/v1", tags=["gradebook"])
+router = APIRouter(prefix="/api/v1", tags=["gradebook"], responses=AUTH_RESPONSES)
 
 
 @router.get("/gradebook.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}}, 403: {"description": "Not an instructor token."},
-                       404: {"description": "Unknown exercise."}})
+            responses={200: {"content": {"text/csv": {}}},
+                       403: {"model": Problem, "description": "Not an instructor token."},
+                       404: {"model": Problem, "description": "Unknown exercise."}})
 def gradebook(_: InstructorAccount, db: DbDep, settings: SettingsDep,
               exercise: Annotated[str | None, Query(max_length=64, description=(
                   "One exercise: a column per item; omitted: a column per exercise."))] = None,

@@ -15,14 +15,14 @@ from api.deps import CurrentAccount, DbDep, IsolationDep, LangDep, QueueDep, Ses
 from api.grading import wait_until_final
 from api.models import FINAL_STATUSES, Submission
 from api.queue import QueueFull
-from api.schemas import SubmissionCreate, SubmissionList, SubmissionOut, SubmissionStatus, SubmissionSummary
+from api.schemas import AUTH_RESPONSES, Problem, SubmissionCreate, SubmissionList, SubmissionOut, SubmissionStatus, SubmissionSummary
 from api.settings import Settings
 from api.submissions import Filters, Refused, check_exercise, check_size, display_name, find, search, \
     store_submission
 from grader.messages import Msg
 from grader.report import select_lang
 
-router = APIRouter(prefix="/api/v1/submissions", tags=["submissions"])
+router = APIRouter(prefix="/api/v1/submissions", tags=["submissions"], responses=AUTH_RESPONSES)
 
 SubmissionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
@@ -37,8 +37,7 @@ UPLOAD_BODY = {
         "application/json": {"schema": SubmissionCreate.model_json_schema()},
     },
 }
-PROBLEM = {"content": {"application/json": {"schema": {"type": "object", "properties": {
-    "detail": {"type": "string"}, "reason": {"type": "string"}}}}}}
+PROBLEM = {"model": Problem}
 
 
 def summary(sub: Submission) -> SubmissionSummary:

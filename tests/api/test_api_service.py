@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from api.isolation import Isolation
 
 
@@ -75,8 +77,8 @@ def test_me_and_authentication(service):
 
 
 def test_sqlite_runs_in_wal_mode(make_service, database):
-    svc = make_service()
     if not database["database_url"].startswith("sqlite"):
-        return
+        pytest.skip("SQLite only")
+    svc = make_service()
     with svc.app.state.session_factory() as db:
         assert db.connection().exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
