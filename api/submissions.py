@@ -6,6 +6,7 @@ import hashlib
 import math
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,7 +19,7 @@ from api.settings import Settings
 from grader.messages import Msg
 
 EXTENSIONS = (".py", ".ipynb")
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f\"<>|:*?]")
+_UNSAFE = re.compile(r"[\"<>|:*?]")
 
 
 class Refused(Exception):
@@ -32,11 +33,14 @@ class Refused(Exception):
 def display_name(raw: str | None) -> str:
     """The uploaded file's name reduced to a harmless display name (it is never used as a path)."""
     name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE.sub("", name).strip().lstrip(".") or ""
+    # no control or format characters (a right-to-left override could disguise the extension)
+    name = "".join(c for c in _UNSAFE.sub("", name) if unicodedata.category(c) not in ("Cc", "Cf"))
+    name = name.strip().lstrip(".")
     if not name.lower().endswith(EXTENSIONS):
+        given = (raw or "")[:80]
         raise Refused(422, "file_type", Msg(
-            en=f"Upload a .py file or a .ipynb notebook (got {raw!r}).",
-            ja=f".py ファイルか .ipynb ノートブックを提出してください({raw!r} は受け付けられません)。"))
+            en=f"Upload a .py file or a .ipynb notebook (got {given!r}).",
+            ja=f".py ファイルか .ipynb ノートブックを提出してください({given!r} は受け付けられません)。"))
     if len(name) > 120:
         stem, dot, ext = name.rpartition(".")
         name = stem[:120 - len(ext) - 1] + dot + ext
@@ -47,10 +51,10 @@ def check_exercise(exercise_id: str) -> None:
     try:
         exercises.get(exercise_id)
     except exercises.UnknownExercise:
-        known = ", ".join(exercises.catalogue())
+        known, given = ", ".join(exercises.catalogue()), exercise_id[:64]
         raise Refused(422, "unknown_exercise", Msg(
-            en=f"Unknown exercise {exercise_id!r}; known: {known}.",
-            ja=f"課題 {exercise_id!r} はありません。課題: {known}")) from None
+            en=f"Unknown exercise {given!r}; known: {known}.",
+            ja=f"課題 {given!r} はありません。課題: {known}")) from None
 
 
 def check_size(data: bytes, settings: Settings) -> None:

@@ -123,7 +123,8 @@ def test_bad_path_and_query_values_are_422_not_500(service):
 def test_the_uploaded_file_name_is_only_a_display_name(service, tmp_path):
     student = service.auth()
     for raw, shown in (("../../etc/passwd.py", "passwd.py"), ("C:\\Users\\me\\hw.ipynb", "hw.ipynb"),
-                       ("/tmp/.hidden.py", "hidden.py"), ("a<b>|c.py", "abc.py")):
+                       ("/tmp/.hidden.py", "hidden.py"), ("a<b>|c.py", "abc.py"),
+                       ("課題\u202eyp.txt.py", "課題yp.txt.py")):
         files = {"file": (raw, SRC.encode())}
         r = service.client.post("/api/v1/submissions", headers=student, data={"exercise": "layers"}, files=files)
         assert r.status_code == 202, (raw, r.text)
