@@ -40,13 +40,19 @@ GRADABLE_SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX", ".git", ".venv", "node_modules"}
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_FOLDER_DEPTH = 4
+# executor="auto": threads sharing one zygote up to this many workers, grading processes beyond.  Most of
+# a grading runs in the student's worker process; the grader's own share (comparisons, decoding) was
+# 11-14 % of the wall time in bench/batch_throughput.py, so a few threads do not contend for the GIL and
+# avoid the processes' start-up; more workers need processes (see bench/README.md).
+AUTO_THREADS_UP_TO = 4
 
 # Outcome statuses of one student's row.
 GRADED = "graded"            # graded normally (whatever the score)
 UNGRADABLE = "ungradable"    # nothing could be graded: every item error with the same reason
 CONFLICT = "conflict"        # several submissions for one student: not guessed between
 FAILED = "failed"            # the grader itself failed on this submission (our bug / crash)
-NOT_GRADED = (UNGRADABLE, CONFLICT, FAILED)
+NO_SUBMISSION = "no_submission"  # dlgrade export: a student of the roster who has no graded submission
+NOT_GRADED = (UNGRADABLE, CONFLICT, FAILED, NO_SUBMISSION)
 
 
 class BatchError(Exception):
@@ -185,7 +191,7 @@ class Job:
 
     index: int
     student: str
-    files: list[tuple[str, str]]  # (display name, absolute path)
+    files: list[tuple[str, str | bytes]]  # (display name, absolute path or the file's bytes)
 
 
 def _outcome(job: Job, status: str, report: dict | None, reason: Msg | None, wall_ms: float) -> dict:
@@ -254,6 +260,11 @@ def grade_job(job: Job, exercise, options, starter) -> dict:
         files: list[tuple[str, bytes]] = []
         for name, path in job.files:
             try:
+                if isinstance(path, bytes):  # stored sources (regrade)
+                    if len(path) > MAX_FILE_BYTES:
+                        raise ValueError
+                    files.append((name, path))
+                    continue
                 size = os.path.getsize(path)
                 if size > MAX_FILE_BYTES:
                     raise ValueError
@@ -308,7 +319,7 @@ def _grade_in_process(job: Job) -> dict:
 class StudentResult:
     student: str
     files: list[str]                 # the graded files, relative to DIR
-    status: str                      # GRADED, UNGRADABLE, CONFLICT or FAILED
+    status: str                      # GRADED, UNGRADABLE, CONFLICT, FAILED or NO_SUBMISSION
     reason: Msg | None               # why it was not graded (NOT_GRADED statuses)
     report: dict | None              # the bilingual report (Report.to_bilingual), None if not graded at all
     max_score: float
@@ -316,10 +327,11 @@ class StudentResult:
     duration_ms: float = 0.0         # grading time of the submission (the report's duration)
     submitted_at: datetime | None = None
     late: object | None = None       # grader.lateness.LateInfo when a deadline applies
+    extra: dict = field(default_factory=dict)  # more fields for the JSON lines (e.g. the stored submission id)
 
     @property
     def raw_score(self) -> float:
-        if self.status == CONFLICT or self.report is None:
+        if self.status in (CONFLICT, NO_SUBMISSION) or self.report is None:
             return 0.0
         return round(float(self.report.get("score", 0.0)), 4)
 
@@ -351,7 +363,7 @@ class BatchResult:
     jobs: int = 1
     has_deadline: bool = False
     deadline: datetime | None = None
-    executor: str = "process"
+    executor: str = "auto"
 
     @property
     def conflicts(self) -> list[StudentResult]:
@@ -368,7 +380,7 @@ class BatchResult:
     def stats(self) -> dict:
         scores = [r.score for r in self.results]
         graded = [r.score for r in self.graded]
-        durations = [r.duration_ms for r in self.results if r.status != CONFLICT]
+        durations = [r.duration_ms for r in self.results if r.report is not None]
         return {
             "students": len(self.results),
             "graded": len(self.graded),
@@ -390,7 +402,7 @@ class BatchResult:
         }
 
     def slowest(self, n: int = 10) -> list[StudentResult]:
-        timed = [r for r in self.results if r.status != CONFLICT]
+        timed = [r for r in self.results if r.report is not None]
         return sorted(timed, key=lambda r: -r.duration_ms)[:n]
 
 
@@ -422,14 +434,15 @@ def run_batch(exercise_id: str, directory: Path, jobs: int | None = None, option
               on_start: Callable[[int], None] | None = None,
               discovery: Discovery | None = None,
               times: dict[str, datetime] | None = None,
-              lateness=None, executor: str = "process") -> BatchResult:
+              lateness=None, executor: str = "auto") -> BatchResult:
     """Grade every submission in ``directory``.
 
     ``jobs``: grading processes (default: the cores).  ``on_start(total)`` and
     ``on_result(result)`` drive a progress display (called in this thread).
     ``times`` overrides submission times per student; ``lateness`` is a
     :class:`grader.lateness.LatenessConfig` (deadline + penalty) or None.
-    ``executor``: ``"process"`` (default) or ``"thread"`` (threads sharing one zygote).
+    ``executor``: ``"process"`` (grading processes, each with its own zygote), ``"thread"`` (threads
+    sharing one zygote) or ``"auto"`` (threads up to ``AUTO_THREADS_UP_TO`` workers, else processes).
     """
     from exercises import get
     from grader.engine import GradeOptions
@@ -467,23 +480,36 @@ def run_batch(exercise_id: str, directory: Path, jobs: int | None = None, option
         else:
             pending.append(Job(i, s.student, [(rel_name(f, directory), str(f.resolve())) for f in s.files]))
 
-    workers = min(jobs, len(pending)) or 1
-    if pending:
-        if workers == 1 and executor == "process":
-            from grader.pool import default_starter
-
-            starter = default_starter()
-            for job in pending:
-                finish(job.index, grade_job(job, exercise, options, starter))
-        elif executor == "thread":
-            _run_threads(pending, workers, exercise, options, finish)
-        else:
-            _run_processes(pending, workers, exercise_id, options, finish)
+    if executor == "auto":
+        executor = "thread" if min(jobs, len(pending) or 1) <= AUTO_THREADS_UP_TO else "process"
+    workers = grade_jobs(pending, exercise, options, jobs, finish, executor)
     deadline = lateness.deadline_for(exercise.id) if lateness is not None else None
     return BatchResult(exercise_id=exercise.id, item_ids=[i.id for i in exercise.items],
                        max_score=exercise.max_score, results=[r for r in results if r is not None],
                        ignored=disc.ignored, wall_seconds=time.perf_counter() - t0, jobs=workers,
                        has_deadline=deadline is not None, deadline=deadline, executor=executor)
+
+
+def grade_jobs(pending: list[Job], exercise, options, jobs: int, finish: Callable[[int, dict], None],
+               executor: str = "auto") -> int:
+    """Grade ``pending`` with up to ``jobs`` workers; ``finish(job.index, outcome)`` is called in this
+    thread as each one completes.  Returns the number of workers used."""
+    workers = min(jobs, len(pending)) or 1
+    if not pending:
+        return workers
+    if executor == "auto":
+        executor = "thread" if workers <= AUTO_THREADS_UP_TO else "process"
+    if workers == 1:
+        from grader.pool import default_starter
+
+        starter = default_starter()
+        for job in pending:
+            finish(job.index, grade_job(job, exercise, options, starter))
+    elif executor == "thread":
+        _run_threads(pending, workers, exercise, options, finish)
+    else:
+        _run_processes(pending, workers, exercise.id, options, finish)
+    return workers
 
 
 def _run_threads(pending: list[Job], workers: int, exercise, options, finish) -> None:
@@ -603,6 +629,7 @@ def jsonl_record(r: StudentResult, lang: str) -> dict:
     }
     if r.late is not None:
         rec["late"] = r.late.to_dict()
+    rec.update(r.extra)
     rec["report"] = r.report_in(lang)
     return rec
 
@@ -705,4 +732,4 @@ def default_jobs() -> int:
 
 __all__ = ["BatchError", "BatchResult", "Discovery", "StudentResult", "Submission", "discover", "run_batch",
            "write_csv", "write_jsonl", "write_feedback", "print_summary", "default_jobs", "grade_files",
-           "GRADED", "UNGRADABLE", "CONFLICT", "FAILED", "NOT_GRADED"]
+           "GRADED", "UNGRADABLE", "CONFLICT", "FAILED", "NO_SUBMISSION", "NOT_GRADED"]

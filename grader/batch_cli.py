@@ -102,7 +102,8 @@ def register(app: typer.Typer) -> None:
         lang: Optional[str] = typer.Option(None, "--lang", help="ja or en (default en): feedback, report, JSON.",
                                            callback=_lang),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Show the progress bar (stderr)."),
-        executor: str = typer.Option("process", "--executor", hidden=True, help="process or thread."),
+        executor: str = typer.Option("auto", "--executor",
+                                     help="auto (threads up to 4 jobs, else processes), thread or process."),
     ) -> None:
         """Grade every submission in DIRECTORY into a gradebook CSV (and optional reports)."""
         from grader.batch import BatchError, default_jobs, discover, print_summary, run_batch, write_csv, \
@@ -111,8 +112,8 @@ def register(app: typer.Typer) -> None:
         ex = _exercise(exercise)
         if feedback_format not in ("html", "md"):
             usage_error("--feedback-format: use html or md")
-        if executor not in ("process", "thread"):
-            usage_error("--executor: use process or thread")
+        if executor not in ("auto", "process", "thread"):
+            usage_error("--executor: use auto, thread or process")
         if str(out) == "-" and json_out is not None and str(json_out) == "-":
             usage_error("--out and --json cannot both be '-' (stdout)")
         lateness = _load_lateness(deadlines)
@@ -190,3 +191,140 @@ def register(app: typer.Typer) -> None:
             usage_error(f"{results}: {exc.strerror or exc}")
         total = sum(t["max_score"] for t in data["tests"])
         err.print(f"{ex.id}: {data['score']:g} / {total:g} → {results}")
+
+    def _open_db(database: Optional[str]):
+        try:
+            from grader.regrade import open_db
+        except ImportError as exc:  # pragma: no cover - the service's models are part of the package
+            usage_error(f"the service's database models are not available: {exc}")
+        try:
+            return open_db(database)
+        except Exception as exc:  # noqa: BLE001 - a wrong URL, an unreachable server, a failed migration
+            usage_error(f"cannot open the database: {exc}")
+
+    def _policy(value: Optional[str]) -> Optional[str]:
+        if value is not None and value not in ("best", "latest"):
+            raise typer.BadParameter("use 'best' or 'latest'")
+        return value
+
+    @app.command("export")
+    def export_cmd(
+        exercise: str = typer.Argument(..., help="Exercise id, e.g. layers."),
+        out: Path = typer.Option(..., "--out", "-o", help="The gradebook CSV to write ('-' for stdout)."),
+        json_out: Optional[Path] = typer.Option(None, "--json", help="JSON lines: one full report per student."),
+        report: Optional[Path] = typer.Option(None, "--report", help="The HTML class report."),
+        feedback: Optional[Path] = typer.Option(None, "--feedback", help="One feedback file per student here."),
+        feedback_format: str = typer.Option("html", "--feedback-format", help="html or md."),
+        deadlines: Optional[Path] = typer.Option(None, "--deadlines", help="TOML deadlines and late penalty; "
+                                                                          "submission times are the service's."),
+        policy: Optional[str] = typer.Option(None, "--policy", callback=_policy,
+                                             help="Which submission counts: best or latest "
+                                                  "(default: the service's DLGRADE_GRADEBOOK_POLICY)."),
+        database: Optional[str] = typer.Option(None, "--database", help="Database URL (default: "
+                                                                        "DLGRADE_DATABASE_URL)."),
+        lang: Optional[str] = typer.Option(None, "--lang", help="ja or en (default en).", callback=_lang),
+    ) -> None:
+        """The service's stored results of EXERCISE: the same files as `dlgrade batch`, one row per student."""
+        from grader.batch import print_summary, write_csv, write_feedback, write_jsonl
+
+        ex = _exercise(exercise)
+        if feedback_format not in ("html", "md"):
+            usage_error("--feedback-format: use html or md")
+        lateness = _load_lateness(deadlines)
+        for path, what in ((out, "--out"), (json_out, "--json"), (report, "--report")):
+            _writable(path, what)
+        _writable(feedback, "--feedback", folder=True)
+        engine, sessions = _open_db(database)
+        try:
+            from grader.regrade import export_class, service_policy
+
+            result = export_class(sessions, ex, policy or service_policy(), lateness)
+        finally:
+            engine.dispose()
+        lang_ = lang or "en"
+        write_csv(result, sys.stdout if str(out) == "-" else out)
+        if json_out is not None:
+            write_jsonl(result, sys.stdout if str(json_out) == "-" else json_out, lang_)
+        if feedback is not None:
+            write_feedback(result, feedback, feedback_format, lang_, ex)
+        if report is not None:
+            from grader.classreport import write_class_report
+
+            write_class_report(result, report, lang_, ex)
+        print_summary(err, result, lang_)
+
+    @app.command("regrade")
+    def regrade_cmd(
+        exercise: str = typer.Argument(..., help="Exercise id, e.g. layers."),
+        jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Grading processes (default: the cores)."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Grade and list the changes; store nothing."),
+        changes: Optional[Path] = typer.Option(None, "--changes", help="Also write the changes as CSV here."),
+        policy: Optional[str] = typer.Option(None, "--policy", callback=_policy,
+                                             help="Gradebook policy for the per-student list: best or latest."),
+        database: Optional[str] = typer.Option(None, "--database", help="Database URL (default: "
+                                                                        "DLGRADE_DATABASE_URL)."),
+        progress: bool = typer.Option(True, "--progress/--no-progress", help="Show the progress bar (stderr)."),
+    ) -> None:
+        """Grade every finished submission of EXERCISE again (after a grader fix); list whose scores changed."""
+        from rich.table import Table
+
+        from grader.settings import grade_options
+
+        ex = _exercise(exercise)
+        _writable(changes, "--changes")
+        engine, sessions = _open_db(database)
+        try:
+            from grader.regrade import regrade, service_policy
+
+            with _progress(progress, f"regrading {ex.id}") as bar:
+                task = bar.add_task(f"regrading {ex.id}", total=None, last="")
+
+                def on_start(total):
+                    bar.update(task, total=total)
+
+                def on_result(c):
+                    bar.update(task, advance=1, last=c.student)
+
+                result = regrade(sessions, ex, jobs, grade_options(), dry_run, policy or service_policy(),
+                                 on_start=on_start, on_result=on_result)
+        finally:
+            engine.dispose()
+        out = Console(highlight=False, soft_wrap=True)
+        table = Table(title=f"Changed scores — {ex.id}" + (" (dry run: nothing stored)" if dry_run else ""),
+                      title_justify="left")
+        for col, justify in (("student", "left"), ("submission", "right"), ("file", "left"), ("old", "right"),
+                             ("new", "right"), ("Δ", "right"), ("items changed", "left")):
+            table.add_column(col, justify=justify, overflow="fold")
+        for c in result.changes:
+            table.add_row(c.student, str(c.submission_id), c.filename,
+                          "error" if c.old_score is None else f"{c.old_score:g}", f"{c.new_score:g}",
+                          "" if c.delta is None else f"{c.delta:+g}",
+                          ", ".join(f"{k} {'-' if o is None else f'{o:g}'}→{n:g}" for k, (o, n) in c.items.items()))
+        out.print(table if result.changes else f"No score changed among {result.total} submissions of {ex.id}.")
+        if result.students:
+            st = Table(title="Gradebook scores that changed", title_justify="left")
+            st.add_column("student")
+            st.add_column("before", justify="right")
+            st.add_column("after", justify="right")
+            for student, (a, b) in sorted(result.students.items()):
+                st.add_row(student, "-" if a is None else f"{a:g}", "-" if b is None else f"{b:g}")
+            out.print(st)
+        if changes is not None:
+            import csv
+
+            with open(changes, "w", encoding="utf-8", newline="") as fh:
+                w = csv.writer(fh, lineterminator="\n")
+                w.writerow(["student", "submission", "filename", "old_status", "new_status", "old_score",
+                            "new_score", "delta", "items", "stored"])
+                for c in result.changes:
+                    w.writerow([c.student, c.submission_id, c.filename, c.old_status, c.new_status,
+                                "" if c.old_score is None else f"{c.old_score:g}", f"{c.new_score:g}",
+                                "" if c.delta is None else f"{c.delta:g}",
+                                ";".join(f"{k}={'' if o is None else f'{o:g}'}->{n:g}" for k, (o, n) in c.items.items()),
+                                int(c.stored)])
+        err.print(f"regraded {result.total} submissions of {ex.id} in {result.wall_seconds:.1f} s: "
+                  f"{len(result.changes)} changed, {len(result.students)} students' gradebook score changed"
+                  + (f", {len(result.failed)} could not be regraded (kept as they were)" if result.failed else "")
+                  + ("; dry run, nothing stored" if dry_run else ""))
+        for c in result.failed:
+            err.print(f"  [yellow]not regraded[/yellow] {c.student} #{c.submission_id}: {c.reason}")

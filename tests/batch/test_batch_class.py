@@ -41,7 +41,8 @@ def graded(tmp_path_factory):
     students = generate_class(root / "subs", ex, N, seed=7, deadline=DEADLINE)
     lateness = parse_config({"deadlines": {EXERCISE: DEADLINE.isoformat()}, "late": {"rate": RATE}})
     result = run_batch(EXERCISE, root / "subs", jobs=2, options=GradeOptions(statement_budget=0.3),
-                       lateness=lateness)
+                       lateness=lateness, executor="process")  # (the CLI tests cover the default, threads)
+    assert result.executor == "process" and result.jobs == 2
     out = root / "out"
     out.mkdir()
     write_csv(result, out / "grades.csv")

@@ -193,9 +193,11 @@ def _summary(result):
 def test_serial_threads_and_processes_agree(small_class):
     serial = run_batch("layers", small_class, jobs=1, options=OPTIONS)
     threads = run_batch("layers", small_class, jobs=2, options=OPTIONS, executor="thread")
-    procs = run_batch("layers", small_class, jobs=2, options=OPTIONS)
-    assert _summary(serial) == _summary(threads) == _summary(procs)
+    procs = run_batch("layers", small_class, jobs=2, options=OPTIONS, executor="process")
+    auto = run_batch("layers", small_class, jobs=2, options=OPTIONS)
+    assert _summary(serial) == _summary(threads) == _summary(procs) == _summary(auto)
     assert procs.jobs == 2 and serial.jobs == 1
+    assert (procs.executor, threads.executor, auto.executor) == ("process", "thread", "thread")
     st = {r.student: r.status for r in serial.results}
     assert st == {**{f"ok{i}": GRADED for i in range(6)}, "bug": GRADED, "empty": UNGRADABLE, "twice": CONFLICT}
     assert {r.student: r.raw_score for r in serial.results}["bug"] == 20
@@ -217,7 +219,7 @@ class _KillsTheGradingProcess:
 
 def test_a_dying_grading_process_does_not_stop_the_batch(small_class):
     options = GradeOptions(statement_budget=0.3, sandbox={"poison": _KillsTheGradingProcess()})
-    result = run_batch("layers", small_class, jobs=2, options=options)
+    result = run_batch("layers", small_class, jobs=2, options=options, executor="process")
     assert len(result.results) == 9
     failed = [r for r in result.results if r.status == FAILED]
     assert len(failed) == 8  # every graded submission, after one retry each; the conflict needs no process
