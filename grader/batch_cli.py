@@ -323,7 +323,7 @@ def register(app: typer.Typer) -> None:
                                 ";".join(f"{k}={'' if o is None else f'{o:g}'}->{n:g}" for k, (o, n) in c.items.items()),
                                 int(c.stored)])
         err.print(f"regraded {result.total} submissions of {ex.id} in {result.wall_seconds:.1f} s: "
-                  f"{len(result.changes)} changed, {len(result.students)} students' gradebook score changed"
+                  f"{len(result.changes)} changed, gradebook score changed for {len(result.students)} student(s)"
                   + (f", {len(result.failed)} could not be regraded (kept as they were)" if result.failed else "")
                   + ("; dry run, nothing stored" if dry_run else ""))
         for c in result.failed:
