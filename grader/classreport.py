@@ -18,7 +18,7 @@ import numpy as np
 from jinja2 import Environment
 from matplotlib.figure import Figure
 
-from grader.batch import CONFLICT, GRADED, BatchResult, fmt_score
+from grader.batch import GRADED, BatchResult, fmt_score
 
 STATUSES = ("pass", "fail", "error", "timeout", "missing")
 COLORS = {"pass": "#2da44e", "fail": "#cf222e", "error": "#8250df", "timeout": "#d4a72c", "missing": "#8c959f"}
@@ -191,7 +191,7 @@ def chart_slowest(result: BatchResult, n: int = 15) -> str | None:
     y = np.arange(len(slow))[::-1]
     ax.barh(y, [r.duration_ms / 1000 for r in slow], color="#9a6700")
     ax.set_yticks(y, [r.student for r in slow], fontsize=8)
-    durations = [r.duration_ms / 1000 for r in result.results if r.status != CONFLICT]
+    durations = [r.duration_ms / 1000 for r in result.results if r.report is not None]
     if durations:
         med = statistics.median(durations)
         ax.axvline(med, color="#57606a", linestyle="--", linewidth=1, label=f"median {med:.2f} s")
@@ -316,7 +316,7 @@ def render_class_report(result: BatchResult, lang: str = "en", exercise=None, no
         ignored=result.ignored,
         rows=[{"student": r.student, "status": r.status, "score": fmt_score(r.score),
                "late": ("✔ " + str(r.late.days_late) if r.late is not None and r.late.late else ""),
-               "time": f"{r.duration_ms / 1000:.2f} s" if r.status != CONFLICT else ""} for r in result.results],
+               "time": f"{r.duration_ms / 1000:.2f} s" if r.report is not None else ""} for r in result.results],
     )
 
 
