@@ -1,0 +1,496 @@
+"""Exercise 8 `optimizers` — 最適化法 (§6, notebook 2-5-1).
+
+Items per optimizer class ``X`` (SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam):
+
+- ``X.update``      several ``update`` calls with given gradients (two sets of hyperparameters); the
+                    CHANGE of every parameter element after every call is compared with the reference.
+- ``X.in_place``    ``update`` writes into the very arrays of ``params`` and leaves ``grads`` alone.
+- ``X.trajectory``  the text's experiment (§6.1): f(x, y) = x² + 100y² from (10, 1), the whole path.
+- ``Adam.step_count`` the step count t advances once per call, also with several keys.
+
+Tolerances — every valid variant of EXERCISES.md must pass (any ε in [0, 1e-5], inside or
+outside the square root, both Adam forms):
+
+* The update checks use gradients with 3 ≤ |g| ≤ 6 (random signs), so the denominators are
+  bounded away from 0 and ε only changes a step by a small *relative* amount, whatever the
+  numerator (s can be close to 0 for Adam: the relative effect of ε does not depend on s):
+  - AdaGrad: √h ≥ |g| ≥ 3 → ε outside: ε/√h ≤ 3.3e-6; inside √(h+ε): ε/(2h) ≤ 5.6e-7.
+  - RMSprop (ρ ≤ 0.99): h ≥ (1−ρ)g² ≥ 0.09 → outside ε/√h ≤ 3.3e-5; inside ε/(2h) ≤ 5.6e-5.
+  - Adam, original form: r̃ is an average of g² ≥ 9, so ε/√r̃ ≤ 3.3e-6 and ε/(2r̃) ≤ 5.6e-7.
+    Implementation form (no correction inside the root): after the first step r = (1−β₂)g² ≥ 0.009
+    (β₂ = 0.999), the worst case — ε inside the root: ε/(2r) ≤ 5.6e-4; outside: ε/√r ≤ 1.05e-4.
+  So the changes are compared with rtol 1e-4 (SGD, Momentum, Nesterov: no ε at all), 1e-3
+  (AdaGrad, RMSprop: ≥ 18× margin) and 2e-3 (Adam: ≥ 3.6× margin).  `bench/optimizer_variants.py`
+  measures the actual worst deviation of every variant on these very inputs (200 input sets:
+  at most 0.28 of the tolerance, for Adam) and of every simulated mistake (at least 250 times the
+  tolerance); `tests/exercises/test_optimizers_variants.py` grades all 20 ε/form variants.
+* The trajectories (40 steps) are compared position by position with |Δ| ≤ 1e-3 + 1e-3·|p|;
+  over all ε ∈ {0, 1e-8, 1e-7, 1e-6, 1e-5}, inside/outside, both Adam forms the largest deviation
+  from the reference path is 3.1e-5 (Adam; < 1e-5 for the others) at the learning rates used
+  here, which avoid degenerate steps (AdaGrad at lr 1 and RMSprop at lr 0.1 put y exactly on 0
+  in one step).  The gradient ∇f = (2x, 200y) is computed by the grader at the student's own
+  current position, one round trip per step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from exercises.common import M, as_array
+from grader.compare import Fail, close_mask, fmt
+from grader.context import ItemContext
+from grader.messages import Msg
+from grader.spec import Exercise, Item, Mistake
+from reference import optimizers as ref
+
+NAMES = ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam")
+
+# ---------------------------------------------------------------------------------------- settings
+
+# Two sets of hyperparameters per optimizer (constructor keywords of EXERCISES.md): the second
+# catches a constructor that ignores its arguments (e.g. a hard-coded momentum of 0.9).
+HYPER = {
+    "SGD": ({"lr": 0.05}, {"lr": 0.2}),
+    "Momentum": ({"lr": 0.05, "momentum": 0.9}, {"lr": 0.02, "momentum": 0.5}),
+    "Nesterov": ({"lr": 0.05, "momentum": 0.9}, {"lr": 0.02, "momentum": 0.5}),
+    "AdaGrad": ({"lr": 0.1}, {"lr": 0.5}),
+    "RMSprop": ({"lr": 0.01, "decay_rate": 0.99}, {"lr": 0.05, "decay_rate": 0.9}),
+    "Adam": ({"lr": 0.01, "beta1": 0.9, "beta2": 0.999}, {"lr": 0.05, "beta1": 0.8, "beta2": 0.99}),
+}
+RTOL = {"SGD": 1e-4, "Momentum": 1e-4, "Nesterov": 1e-4, "AdaGrad": 1e-3, "RMSprop": 1e-3, "Adam": 2e-3}
+ATOL_STEP = 1e-9
+STEPS = 4
+
+# The text's experiment: learning rates where every valid variant follows the same path.
+TRAJ = {
+    "SGD": {"lr": 0.008},
+    "Momentum": {"lr": 0.004, "momentum": 0.9},
+    "Nesterov": {"lr": 0.004, "momentum": 0.9},
+    "AdaGrad": {"lr": 1.5},
+    "RMSprop": {"lr": 0.05, "decay_rate": 0.99},
+    "Adam": {"lr": 0.2, "beta1": 0.9, "beta2": 0.999},
+}
+TRAJ_STEPS = 40
+TRAJ_RTOL = 1e-3
+TRAJ_ATOL = 1e-3
+
+
+def reference_optimizer(name: str, kw: dict):
+    return getattr(ref, name)(**kw)
+
+
+# ---------------------------------------------------------------------------------------- mistakes
+
+MISTAKES = (
+    Mistake("params-rebound",
+            M("params replaced instead of updated in place", "params の配列を置き換えている"),
+            M("`params[key] = params[key] - ...` puts a NEW array into the dict; the network's layers still hold "
+              "the old one and stop learning. Write `params[key] -= ...` (in place).",
+              "`params[key] = params[key] - ...` は辞書に新しい配列を入れるだけで、ネットワークの層は古い配列を"
+              "持ったままなので学習が進みません。`params[key] -= ...` と in-place で更新します。"), "6"),
+    Mistake("grads-modified",
+            M("grads modified", "grads を書き換えている"),
+            M("update must not write into the arrays of `grads` (e.g. `grads[key] *= lr`).",
+              "update は grads の配列に書き込んではいけません(`grads[key] *= lr` など)。"), "6"),
+    Mistake("momentum-sign-error",
+            M("momentum: wrong sign", "モメンタムの符号の誤り"),
+            M("v ← αv − λg and θ ← θ + v (§6.1): with these signs the step goes downhill.",
+              "v ← αv − λg、θ ← θ + v(§6.1)。この符号で勾配の逆方向(下り坂)に進みます。"), "6.1"),
+    Mistake("velocity-reset",
+            M("velocity not kept between calls", "速度 v が呼び出しの間で保持されていない"),
+            M("The velocity v must be created once (on the first call) and kept in the object; "
+              "re-creating it as zeros on every call turns Momentum into plain SGD.",
+              "v は最初の呼び出しで一度だけ作り、オブジェクトに保持します。毎回 0 で作り直すと SGD と同じになります。"),
+            "6.1"),
+    Mistake("old-nesterov-order",
+            M("Nesterov: v updated first (older book order)", "ネステロフ: v を先に更新している(旧版の順序)"),
+            M("EXERCISES.md asks for θ ← θ + α²v − (1+α)λg FIRST, then v ← αv − λg (PyTorch's nesterov=True). "
+              "Older printings of the book update v first, which follows a different path.",
+              "EXERCISES.md の形は、先に θ ← θ + α²v − (1+α)λg、その後で v ← αv − λg です(PyTorch の "
+              "nesterov=True と同じ)。本の旧版のように v を先に更新すると別の軌跡になります。"), "6"),
+    Mistake("adagrad-h-not-accumulated",
+            M("AdaGrad: h not accumulated", "AdaGrad: h を累積していない"),
+            M("AdaGrad adds g·g to h at every step (h ← h + g·g), it does not replace it.",
+              "AdaGrad では毎回 h ← h + g·g と足し込みます(置き換えではありません)。"), "6"),
+    Mistake("rmsprop-decay-swapped",
+            M("RMSprop: ρ and 1−ρ swapped", "RMSprop: ρ と 1−ρ が逆"),
+            M("h ← ρh + (1−ρ)g·g with ρ = decay_rate (0.99 keeps most of the old h).",
+              "h ← ρh + (1−ρ)g·g(ρ = decay_rate。0.99 なら古い h をほとんど残します)。"), "6"),
+    Mistake("adam-bias-correction-missing",
+            M("Adam without bias correction", "Adam のバイアス補正がない"),
+            M("Divide by 1−β₁ᵗ and 1−β₂ᵗ (s̃, r̃), or use λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) (§6.2).",
+              "1−β₁ᵗ、1−β₂ᵗ で割る(s̃、r̃)か、λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) を使います(§6.2)。"), "6.2"),
+    Mistake("adam-lr-compounded",
+            M("Adam: λ_t compounded", "Adam: λ_t を累積的に掛けている"),
+            M("λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) is computed afresh every step from the base λ (`lr_t = self.lr * ...`); "
+              "overwriting `self.lr` multiplies the corrections of all steps together.",
+              "λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) は毎回元の λ から計算します(`lr_t = self.lr * ...`)。"
+              "`self.lr` を上書きすると補正が掛け合わされてしまいます。"), "6.2"),
+    Mistake("adam-step-per-key",
+            M("Adam: step count advanced once per key", "Adam: 更新回数 t をキーごとに数えている"),
+            M("t counts update CALLS: increase it once per `update`, before the loop over the keys.",
+              "t は update の呼び出し回数です。キーのループの前で 1 回だけ増やします。"), "6.2"),
+)
+
+_MISTAKE = {m.id: m for m in MISTAKES}
+
+
+class _Sim:
+    """Grader-side simulation of known mistakes (for naming them in the feedback only)."""
+
+    def __init__(self, name: str, kw: dict, bug: str):
+        self.name, self.kw, self.bug = name, dict(kw), bug
+        self.state: dict = {}
+        self.t = 0
+        self.lr = kw.get("lr", 0.01)
+
+    def update(self, params, grads):
+        k, bug, st = self.kw, self.bug, self.state
+        self.t += 1
+        for key in params:
+            g = grads[key]
+            if key not in st or bug == "velocity-reset":
+                st[key] = [np.zeros_like(g), np.zeros_like(g)]
+            a, b = st[key]
+            if self.name == "Momentum":
+                if bug == "momentum-sign-error":
+                    a[...] = k["momentum"] * a - k["lr"] * g
+                    params[key] -= a
+                else:  # velocity-reset
+                    a[...] = k["momentum"] * a - k["lr"] * g
+                    params[key] += a
+            elif self.name == "Nesterov":  # book order: v first
+                a[...] = k["momentum"] * a - k["lr"] * g
+                params[key] += k["momentum"] ** 2 * a - (1 + k["momentum"]) * k["lr"] * g
+            elif self.name == "AdaGrad":
+                a[...] = g * g
+                params[key] -= k["lr"] * g / (np.sqrt(a) + 1e-7)
+            elif self.name == "RMSprop":
+                rho = k["decay_rate"]
+                a[...] = (1 - rho) * a + rho * g * g
+                params[key] -= k["lr"] * g / (np.sqrt(a) + 1e-7)
+            elif self.name == "Adam":
+                b1, b2 = k["beta1"], k["beta2"]
+                if bug == "adam-step-per-key" and key != next(iter(params)):
+                    self.t += 1
+                a[...] = b1 * a + (1 - b1) * g
+                b[...] = b2 * b + (1 - b2) * g * g
+                if bug == "adam-bias-correction-missing":
+                    params[key] -= k["lr"] * a / (np.sqrt(b) + 1e-8)
+                elif bug == "adam-lr-compounded":
+                    if key == next(iter(params)):
+                        self.lr = self.lr * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
+                    params[key] -= self.lr * a / (np.sqrt(b) + 1e-8)
+                else:
+                    params[key] -= k["lr"] * (a / (1 - b1 ** self.t)) / (np.sqrt(b / (1 - b2 ** self.t)) + 1e-8)
+
+
+BUGS = {
+    "SGD": (),
+    "Momentum": ("momentum-sign-error", "velocity-reset"),
+    "Nesterov": ("old-nesterov-order",),
+    "AdaGrad": ("adagrad-h-not-accumulated",),
+    "RMSprop": ("rmsprop-decay-swapped",),
+    "Adam": ("adam-bias-correction-missing", "adam-lr-compounded", "adam-step-per-key"),
+}
+
+
+# ---------------------------------------------------------------------------------------- helpers
+
+def _grad(ctx: ItemContext, *shape) -> np.ndarray:
+    """Gradients of order 1 with 3 ≤ |g| ≤ 6 and random signs (see the module docstring)."""
+    return ctx.rng.uniform(3.0, 6.0, shape) * ctx.rng.choice([-1.0, 1.0], shape)
+
+
+def _key_msg(key: str, idx) -> str:
+    return f"params[{key!r}]" + ("[" + ", ".join(str(int(i)) for i in idx) + "]" if len(idx) else "")
+
+
+def _entry(value, key: str, shape: tuple) -> np.ndarray:
+    what = M(f"params[{key!r}] after update", f"update 後の params[{key!r}]")
+    arr = as_array(value, what)
+    if arr.shape != shape:
+        raise Fail(M(f"{what.en} has shape {arr.shape}, but it was {shape} before: update must keep the arrays' "
+                     "shapes.",
+                     f"{what.ja} の形状が {arr.shape} になっています(更新前は {shape})。形状を変えてはいけません。"))
+    return arr
+
+
+def _run_student(ctx: ItemContext, name: str, kw: dict, params0: dict, grads_seq: list[dict]) -> list[dict]:
+    """One optimizer, len(grads_seq) update calls in one batch; the dict's entries after each call."""
+    b = ctx.batch()
+    opt = b.new(name, **kw)
+    params = b.const({k: v.copy() for k, v in params0.items()})
+    after = []
+    for grads in grads_seq:
+        b.method(opt, "update", params, grads, want=False)
+        after.append({key: b.item(params, key) for key in params0})
+    b.run()
+    return [{key: _entry(p.value, key, params0[key].shape) for key, p in step.items()} for step in after]
+
+
+def _simulate(factory, params0: dict, grads_seq: list[dict]) -> list[dict]:
+    opt = factory()
+    params = {k: v.copy() for k, v in params0.items()}
+    out = []
+    for grads in grads_seq:
+        opt.update(params, {k: v.copy() for k, v in grads.items()})
+        out.append({k: v.copy() for k, v in params.items()})
+    return out
+
+
+def _changes(params0: dict, history: list[dict]) -> list[dict]:
+    prev, out = params0, []
+    for step in history:
+        out.append({k: step[k] - prev[k] for k in params0})
+        prev = step
+    return out
+
+
+def _same_history(a: list[dict], b: list[dict], rtol: float, atol: float) -> bool:
+    return all(np.all(close_mask(x[k], y[k], rtol, atol)) for x, y in zip(a, b) for k in x)
+
+
+def _which_mistake(name: str, kw: dict, params0: dict, grads_seq: list[dict], got_changes: list[dict],
+                   rtol: float) -> Mistake | None:
+    for bug in BUGS[name]:
+        sim = _simulate(lambda: _Sim(name, kw, bug), params0, grads_seq)
+        if _same_history(got_changes, _changes(params0, sim), rtol * 10, 1e-6):
+            return _MISTAKE[bug]
+    return None
+
+
+def _nan_note(name: str, values) -> Msg:
+    if np.all(np.isfinite(values)):
+        return M("", "")
+    if name == "Adam":
+        return M("Your parameters became NaN or infinite — is t still 0 when you divide by 1 − β₁ᵗ or 1 − β₂ᵗ? "
+                 "Increase t at the start of update.",
+                 "パラメータが NaN または無限大になっています。1 − β₁ᵗ や 1 − β₂ᵗ で割るときに t が 0 のままでは"
+                 "ありませんか? update の最初で t を増やします。")
+    return M("Your parameters became NaN or infinite (a division by zero?).",
+             "パラメータが NaN または無限大になっています(0 で割っていませんか?)。")
+
+
+def _hp(kw: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in kw.items())
+
+
+# ---------------------------------------------------------------------------------------- update
+
+def _check_updates(ctx: ItemContext, name: str, keys: dict[str, tuple]):
+    rtol = RTOL[name]
+    for kw in HYPER[name]:
+        params0 = {k: ctx.randn(*shape) for k, shape in keys.items()}
+        grads_seq = [{k: _grad(ctx, *shape) for k, shape in keys.items()} for _ in range(STEPS)]
+        got = _changes(params0, _run_student(ctx, name, kw, params0, grads_seq))
+        expected = _changes(params0, _simulate(lambda: reference_optimizer(name, kw), params0, grads_seq))
+        for step, (g_step, e_step) in enumerate(zip(got, expected), start=1):
+            for key in keys:
+                ok = close_mask(g_step[key], e_step[key], rtol, ATOL_STEP)
+                if ok.all():
+                    continue
+                idx = tuple(np.argwhere(~ok)[0])
+                mistake = _which_mistake(name, kw, params0, grads_seq, got, rtol)
+                earlier_en = " (the earlier calls were right)" if step > 1 else \
+                    " (already the first call, when the state is still zero)"
+                earlier_ja = "(それより前の呼び出しは正しい)" if step > 1 else "(状態がまだ 0 の最初の呼び出しで既に違います)"
+                ratio = g_step[key][idx] / e_step[key][idx] if e_step[key][idx] else np.nan
+                ratio_en = f" Your change is {fmt(ratio)} times the expected one." if np.isfinite(ratio) else ""
+                ratio_ja = f"あなたの変化量は期待値の {fmt(ratio)} 倍です。" if np.isfinite(ratio) else ""
+                raise Fail(_nan_note(name, g_step[key]) + M(
+                    f"{name}({_hp(kw)}): update call {step} changed {_key_msg(key, idx)} by "
+                    f"{fmt(g_step[key][idx])}, expected {fmt(e_step[key][idx])}{earlier_en}.{ratio_en} "
+                    f"(The grader calls update {STEPS} times with gradients of size 3–6 and compares the change "
+                    f"θ_new − θ_old after each call.)",
+                    f"{name}({_hp(kw)}): {step} 回目の update で {_key_msg(key, idx)} の変化量が "
+                    f"{fmt(g_step[key][idx])} ですが、期待値は {fmt(e_step[key][idx])} です{earlier_ja}。{ratio_ja}"
+                    f"(採点では大きさ 3〜6 の勾配で update を {STEPS} 回呼び、各回の変化量 θ_new − θ_old を比べます。)"),
+                    mistake=mistake)
+
+
+def _update_item(name: str):
+    def check(ctx: ItemContext):
+        keys = {"W": (3, 4)} if name == "Adam" else {"W": (3, 4), "b": (4,)}
+        _check_updates(ctx, name, keys)
+    check.__name__ = f"{name.lower()}_update"
+    return check
+
+
+def adam_step_count(ctx: ItemContext):
+    """Three keys: a per-key step count makes the 2nd and 3rd key use the wrong t."""
+    kw = HYPER["Adam"][0]
+    keys = {"W1": (2, 3), "b1": (3,), "W2": (3, 2), "b2": (2,)}
+    params0 = {k: ctx.randn(*s) for k, s in keys.items()}
+    # a constant gradient: with the right t every element moves by exactly λ per step (§6.2)
+    g = {k: _grad(ctx, *s) for k, s in keys.items()}
+    grads_seq = [g] * 3
+    got = _changes(params0, _run_student(ctx, "Adam", kw, params0, grads_seq))
+    expected = _changes(params0, _simulate(lambda: reference_optimizer("Adam", kw), params0, grads_seq))
+    for step, (g_step, e_step) in enumerate(zip(got, expected), start=1):
+        for key in keys:
+            ok = close_mask(g_step[key], e_step[key], RTOL["Adam"], ATOL_STEP)
+            if not ok.all():
+                idx = tuple(np.argwhere(~ok)[0])
+                mistake = _which_mistake("Adam", kw, params0, grads_seq, got, RTOL["Adam"])
+                raise Fail(_nan_note("Adam", g_step[key]) + M(
+                    f"With several keys in params ({', '.join(keys)}) and a constant gradient, update call {step} "
+                    f"changed {_key_msg(key, idx)} by {fmt(g_step[key][idx])}, expected {fmt(e_step[key][idx])} "
+                    f"(with a constant gradient every element moves by λ = {kw['lr']} per call). The step count t "
+                    "must advance once per update call, not once per key.",
+                    f"params に複数のキー({', '.join(keys)})があり勾配が一定のとき、{step} 回目の update で "
+                    f"{_key_msg(key, idx)} の変化量が {fmt(g_step[key][idx])} ですが、期待値は {fmt(e_step[key][idx])} "
+                    f"です(勾配が一定なら各要素は毎回 λ = {kw['lr']} だけ動きます)。更新回数 t は update の呼び出し"
+                    "ごとに 1 回だけ増やします(キーごとではありません)。"), mistake=mistake)
+
+
+# ---------------------------------------------------------------------------------------- in place
+
+def _in_place_item(name: str):
+    def check(ctx: ItemContext):
+        kw = HYPER[name][0]
+        keys = {"W": (3, 2), "b": (2,)}
+        params0 = {k: ctx.randn(*s) for k, s in keys.items()}
+        grads0 = {k: _grad(ctx, *s) for k, s in keys.items()}
+        b = ctx.batch()
+        opt = b.new(name, **kw)
+        params = b.const({k: v.copy() for k, v in params0.items()})
+        grads = b.const({k: v.copy() for k, v in grads0.items()})
+        arrays = {k: b.item(params, k, want=False) for k in keys}
+        grad_arrays = {k: b.item(grads, k, want=False) for k in keys}
+        for _ in range(2):
+            b.method(opt, "update", params, grads, want=False)
+        same = {k: b.same(b.item(params, k, want=False), arrays[k]) for k in keys}
+        values = {k: b.read(arrays[k]) for k in keys}
+        grads_after = {k: b.read(grad_arrays[k]) for k in keys}
+        b.run()
+        for k in keys:
+            if same[k].value is not True:
+                raise Fail(M(
+                    f"After update, params[{k!r}] is a different array object: your update replaces the dict's "
+                    f"entries (`params[key] = params[key] - ...`) instead of changing the arrays in place. A "
+                    "network's layers hold the very same arrays as its params, so they would never see the new "
+                    "values and the network would not learn. Write `params[key] -= ...` (or `+=`).",
+                    f"update の後、params[{k!r}] が別の配列オブジェクトになっています。辞書の要素を置き換えて"
+                    "(`params[key] = params[key] - ...`)おり、配列をその場で(in-place)更新していません。ネットワーク"
+                    "の層は params と同じ配列を持っているので、新しい値が層に届かず学習が進みません。"
+                    "`params[key] -= ...`(または `+=`)と書きます。"), mistake=_MISTAKE["params-rebound"])
+        for k in keys:
+            after = as_array(values[k].value, M(f"params[{k!r}]", f"params[{k!r}]"))
+            if after.shape == params0[k].shape and np.array_equal(after, params0[k]):
+                raise Fail(M(f"After two update calls the array params[{k!r}] still holds its old values: "
+                             "update must change the arrays of params in place.",
+                             f"update を 2 回呼んでも配列 params[{k!r}] の値が変わっていません。params の配列を"
+                             "その場で(in-place)更新してください。"))
+        for k in keys:
+            after = as_array(grads_after[k].value, M(f"grads[{k!r}]", f"grads[{k!r}]"))
+            if after.shape != grads0[k].shape or not np.array_equal(after, grads0[k]):
+                raise Fail(M(f"update modified grads[{k!r}]: it must not write into the gradient arrays it is "
+                             "given (for example `grads[key] *= self.lr`, or keeping grads[key] itself as the "
+                             "velocity and changing it later). Compute into new arrays instead.",
+                             f"update が grads[{k!r}] を書き換えています。渡された勾配の配列に書き込んではいけません"
+                             "(`grads[key] *= self.lr` や、grads[key] そのものを速度として保持して後で変更するなど)。"
+                             "新しい配列に計算してください。"), mistake=_MISTAKE["grads-modified"])
+    check.__name__ = f"{name.lower()}_in_place"
+    return check
+
+
+# ---------------------------------------------------------------------------------------- trajectory
+
+def _trajectory_item(name: str):
+    def check(ctx: ItemContext):
+        kw = TRAJ[name]
+        expected = ref.trajectory(reference_optimizer(name, kw), TRAJ_STEPS)
+        b = ctx.batch()
+        opt = b.new(name, **kw)
+        params = b.const({"x": np.array([10.0]), "y": np.array([1.0])})
+        b.run()
+        pos = np.array([10.0, 1.0])
+        path = [pos]
+        for step in range(1, TRAJ_STEPS + 1):
+            grads = {"x": np.array([2.0 * pos[0]]), "y": np.array([200.0 * pos[1]])}  # ∇f, computed here
+            b = ctx.batch()
+            b.method(opt, "update", params, grads, want=False)
+            x = b.item(params, "x")
+            y = b.item(params, "y")
+            b.run()
+            pos = np.array([_entry(x.value, "x", (1,))[0], _entry(y.value, "y", (1,))[0]])
+            path.append(pos)
+            e = expected[step]
+            ok = close_mask(pos, e, TRAJ_RTOL, TRAJ_ATOL)
+            if not ok.all():
+                mistake = None
+                for bug in BUGS[name]:
+                    wrong = ref.trajectory(_Sim(name, kw, bug), step)
+                    if np.all(close_mask(np.array(path), wrong, TRAJ_RTOL * 10, TRAJ_ATOL * 10)):
+                        mistake = _MISTAKE[bug]
+                        break
+                agree_en = f"; steps 0–{step - 1} agree" if step > 1 else "; the very first update already differs"
+                agree_ja = f"。0〜{step - 1} ステップ目までは一致しています" if step > 1 else \
+                    "。最初の 1 回目の更新で既に違います"
+                coord = "x" if not ok[0] else "y"
+                raise Fail(M(
+                    f"The text's experiment (§6.1): minimising f(x, y) = x² + 100y² from (10, 1) with "
+                    f"{name}({_hp(kw)}), your path departs at step {step}: (x, y) = ({fmt(pos[0])}, {fmt(pos[1])}), "
+                    f"expected ({fmt(e[0])}, {fmt(e[1])}) — {coord} differs{agree_en}.",
+                    f"テキストの実験(§6.1): {name}({_hp(kw)}) で f(x, y) = x² + 100y² を (10, 1) から最小化すると、"
+                    f"{step} ステップ目で軌跡がずれます: (x, y) = ({fmt(pos[0])}, {fmt(pos[1])})、期待値 "
+                    f"({fmt(e[0])}, {fmt(e[1])})({coord} が違います){agree_ja}。") + _nan_note(name, pos),
+                    mistake=mistake)
+    check.__name__ = f"{name.lower()}_trajectory"
+    return check
+
+
+# ---------------------------------------------------------------------------------------- items
+
+HINTS = {
+    "SGD": (M("θ ← θ − λg for every key: `params[key] -= self.lr * grads[key]`.",
+              "各キーについて θ ← θ − λg: `params[key] -= self.lr * grads[key]`。"), "6"),
+    "Momentum": (M("On the first call create v = zeros like each param; then v ← αv − λg; θ ← θ + v (§6.1).",
+                   "最初の呼び出しで各パラメータと同じ形の v = 0 を作り、v ← αv − λg、θ ← θ + v(§6.1)。"), "6.1"),
+    "Nesterov": (M("First θ ← θ + α²v − (1+α)λg, THEN v ← αv − λg (EXERCISES.md; v starts at 0).",
+                   "先に θ ← θ + α²v − (1+α)λg、その後で v ← αv − λg(EXERCISES.md。v の初期値は 0)。"), "6"),
+    "AdaGrad": (M("h ← h + g·g (h kept between calls, starting at 0); θ ← θ − λg/(√h + ε).",
+                  "h ← h + g·g(h は呼び出しの間保持、初期値 0)、θ ← θ − λg/(√h + ε)。"), "6"),
+    "RMSprop": (M("h ← ρh + (1−ρ)g·g with ρ = decay_rate; θ ← θ − λg/(√h + ε).",
+                  "h ← ρh + (1−ρ)g·g(ρ = decay_rate)、θ ← θ − λg/(√h + ε)。"), "6"),
+    "Adam": (M("t += 1 once per call; s ← β₁s + (1−β₁)g; r ← β₂r + (1−β₂)g·g; θ ← θ − λ s̃/(√r̃ + ε) with "
+               "s̃ = s/(1−β₁ᵗ), r̃ = r/(1−β₂ᵗ) — or λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) from the base λ each step (§6.2).",
+               "呼び出しごとに t += 1、s ← β₁s + (1−β₁)g、r ← β₂r + (1−β₂)g·g、θ ← θ − λ s̃/(√r̃ + ε)"
+               "(s̃ = s/(1−β₁ᵗ)、r̃ = r/(1−β₂ᵗ))。または毎回元の λ から λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ)(§6.2)。"), "6.2"),
+}
+H_IN_PLACE = M("Update the arrays in place (`params[key] -= ...`), never `params[key] = ...`; do not write into "
+               "grads.",
+               "配列をその場で更新します(`params[key] -= ...`)。`params[key] = ...` としてはいけません。grads には"
+               "書き込みません。")
+H_TRAJ = M("The text's experiment: f(x, y) = x² + 100y² from (10, 1); the grader computes ∇f = (2x, 200y) at your "
+           "current position and calls update once per step.",
+           "テキストの実験: f(x, y) = x² + 100y² を (10, 1) から。採点側が現在の位置で ∇f = (2x, 200y) を計算し、"
+           "1 ステップごとに update を 1 回呼びます。")
+H_STEP = M("Increase t once per update call, before looping over the keys of params.",
+           "t は update の呼び出しごとに 1 回、params のキーのループの前で増やします。")
+
+UPDATE_POINTS = {"SGD": 1, "Momentum": 2, "Nesterov": 2, "AdaGrad": 2, "RMSprop": 2, "Adam": 3}
+
+
+def _items():
+    out = []
+    for name in NAMES:
+        hint, section = HINTS[name]
+        out.append(Item(f"{name}.update", UPDATE_POINTS[name], _update_item(name), hint, section, kind="class"))
+        if name == "Adam":
+            out.append(Item("Adam.step_count", 1, adam_step_count, H_STEP, section, kind="class"))
+        out.append(Item(f"{name}.in_place", 0.5, _in_place_item(name), H_IN_PLACE, "6", kind="class"))
+        out.append(Item(f"{name}.trajectory", 0.5 if name == "SGD" else 1, _trajectory_item(name),
+                        hint + H_TRAJ, section, kind="class"))
+    return tuple(out)
+
+
+EXERCISE = Exercise(
+    id="optimizers",
+    title=M("Optimizers", "最適化法"),
+    section="6",
+    notebooks=("2-5-1_最適化法.ipynb",),
+    items=_items(),
+    mistakes=MISTAKES,
+)

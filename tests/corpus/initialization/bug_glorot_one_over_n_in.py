@@ -1,0 +1,14 @@
+# The book's "Xavier" (1/n_in) instead of the text's Glorot–Bengio 2/(n_in + n_out).
+# expect-fail: init_weight.xavier
+# expect-mistake: init_weight.xavier=glorot-fan-in-only
+import numpy as np
+
+
+def init_weight(n_in, n_out, method):
+    if method == "he":
+        std = np.sqrt(2.0 / n_in)
+    elif method == "xavier":
+        std = np.sqrt(1.0 / n_in)
+    else:
+        std = method
+    return np.random.randn(n_in, n_out) * std
