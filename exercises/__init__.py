@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 
 from grader.spec import Exercise
 
@@ -33,11 +34,17 @@ class UnknownExercise(KeyError):
 
 
 _cache: dict[str, Exercise] = {}
+_lock = threading.Lock()
 
 
 def catalogue() -> dict[str, Exercise]:
-    """All exercises that are available, in catalogue order."""
-    if not _cache:
+    """All exercises that are available, in catalogue order (thread-safe: built once, then read)."""
+    if _cache:
+        return _cache
+    with _lock:
+        if _cache:
+            return _cache
+        loaded: dict[str, Exercise] = {}
         for ex_id, module in MODULES.items():
             try:
                 mod = importlib.import_module(f"exercises.{module}")
@@ -45,7 +52,8 @@ def catalogue() -> dict[str, Exercise]:
                 if exc.name != f"exercises.{module}":
                     raise
                 continue
-            _cache[ex_id] = mod.EXERCISE
+            loaded[ex_id] = mod.EXERCISE
+        _cache.update(loaded)  # published whole: no thread ever sees a half-filled catalogue
     return _cache
 
 
