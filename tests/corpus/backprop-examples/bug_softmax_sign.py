@@ -1,0 +1,9 @@
+# dE/dY taken as t − softmax(Y) in 1-(2).
+# expect-fail: ex1_2_dX, ex1_2_dW
+# expect-mistake: ex1_2_dX=answer-sign-flipped, ex1_2_dW=answer-sign-flipped
+ex1_1_dX = [4, 3, 4]
+ex1_1_dW = [[4, 2], [-2, -1], [2, 1]]
+ex1_2_dX = [1, 0, -2]
+ex1_2_dW = [[1, -1], [-1 / 2, 1 / 2], [1 / 2, -1 / 2]]
+ex2_dX = [[1, 0], [0, -1], [1, 1]]
+ex2_db = [2, 0]

@@ -1,0 +1,7 @@
+# The answers written out by hand (nested lists, ints and halves).
+ex1_1_dX = [4, 3, 4]
+ex1_1_dW = [[4, 2], [-2, -1], [2, 1]]
+ex1_2_dX = [-1, 0, 2]
+ex1_2_dW = [[-1, 1], [1 / 2, -1 / 2], [-1 / 2, 1 / 2]]
+ex2_dX = [[1, 0], [0, -1], [1, 1]]
+ex2_db = [2, 0]

@@ -1,0 +1,24 @@
+# Picks the right log per element (finite when y is right) but log(0) = -inf when y is confidently wrong.
+# expect-fail: binary_cross_entropy.edge_cases
+import numpy as np
+
+
+def mean_squared_error(y, t):
+    return 0.5 * np.sum((y - t) ** 2) / y.shape[0]
+
+
+def binary_cross_entropy(y, t):
+    with np.errstate(divide="ignore"):
+        logs = np.where(t == 1, np.log(np.where(t == 1, y, 1.0)), np.log(np.where(t == 1, 1.0, 1 - y)))
+    return -np.sum(logs) / y.shape[0]
+
+
+def softmax(x):
+    x = x - np.max(x, axis=-1, keepdims=True)
+    return np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True)
+
+
+def cross_entropy_error(y, t):
+    if y.ndim == 1:
+        y, t = y.reshape(1, -1), t.reshape(1, -1)
+    return -np.sum(t * np.log(y + 1e-7)) / y.shape[0]
