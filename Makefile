@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: setup system-deps serve test bench lint clean
+.PHONY: setup system-deps serve test bench lint wheels clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ bench: setup
 
 lint: setup
 	$(VENV)/bin/hadolint Dockerfile
+
+# Wheels for `docker build` where pip cannot reach an index inside the build (deploy/install.sh).
+wheels: setup
+	DLGRADE_WHEELS=deploy/wheels sh deploy/install.sh wheels $(VENV) .
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

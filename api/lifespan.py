@@ -25,15 +25,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(exercises.catalogue)
     engine, sessions = await run_in_threadpool(open_database, settings)
     app.state.session_factory = sessions
-    app.state.isolation = await run_in_threadpool(isolation.probe)
+    # distributed mode: students' code runs in the workers, and each checks its own isolation at start
+    # (api/celery_worker.py); this process only stores and publishes
+    distributed = settings.queue == "celery"
+    app.state.isolation = isolation.Isolation(True, {"checked_by_each_worker": True}) if distributed \
+        else await run_in_threadpool(isolation.probe)
     if not app.state.isolation.full:
         missing = [k for k, ok in app.state.isolation.layers.items() if not ok]
         log.warning("student code is not fully isolated here (%s); students are %s", ", ".join(missing),
                     "accepted (DLGRADE_ALLOW_UNSANDBOXED)" if settings.allow_unsandboxed else "refused")
     app.state.queue = make_queue(settings, sessions)
     app.state.queue.start()
-    # whatever was queued or running when the last process stopped (even by kill -9) is graded now
-    pending = await run_in_threadpool(recover_pending, sessions, settings.max_attempts)
+    # whatever was queued or running when the last process stopped (even by kill -9) is graded now;
+    # in distributed mode the workers do this (their jobs must not be touched when the API restarts)
+    pending = [] if distributed else await run_in_threadpool(recover_pending, sessions, settings.max_attempts)
     if pending:
         log.info("recovered %d submissions to grade", len(pending))
     app.state.queue.enqueue_backlog(pending)

@@ -121,6 +121,19 @@ from api.cli import register as _register_api_commands  # noqa: E402
 _register_api_commands(app)
 
 
+@app.command("worker")
+def worker_cmd(concurrency: Optional[int] = typer.Option(None, "--concurrency", "-c", min=1, max=64,
+                                                         help="Gradings at a time (default DLGRADE_WORKERS)."),
+               log_level: str = typer.Option("info", "--log-level", help="Celery log level.")) -> None:
+    """Grade jobs from the broker (distributed mode: DLGRADE_BROKER_URL, DLGRADE_DATABASE_URL)."""
+    from api.celery_worker import WorkerRefused, run_worker
+
+    try:
+        run_worker(concurrency, log_level)
+    except WorkerRefused as exc:
+        usage_error(str(exc))
+
+
 def main() -> None:  # pragma: no cover - entry point
     app()
 

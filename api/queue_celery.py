@@ -1,0 +1,189 @@
+"""The API's side of distributed mode (``DLGRADE_QUEUE=celery``): publish submission ids to Redis.
+
+Publishing happens in a background thread, so a slow or absent broker never blocks a request: the
+submission is already stored as ``queued``; while Redis is away its id waits in the outbox (and,
+should this process die too, the workers' reconciler re-sends it).  The same thread keeps a snapshot
+of the broker and the live workers for ``/healthz``, ``/metrics`` and ``has_room``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+
+import redis
+from kombu.transport.redis import Channel as RedisChannel
+from prometheus_client import REGISTRY
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from api.celery_app import BrokerSettings, WorkerInfo, heartbeat_age, live_workers, make_celery, publish, \
+    queue_length, redis_client, submissions_held
+from api.db import SessionFactory
+from api.settings import Settings
+
+log = logging.getLogger("dlgrade.api.queue")
+
+STATUS_PERIOD = 1.0  # seconds between snapshots of the broker
+
+
+class CeleryQueue:
+    """Implements ``api.queue.GradingQueue`` over Celery + Redis."""
+
+    def __init__(self, settings: Settings, session_factory: SessionFactory, broker: BrokerSettings | None = None):
+        self.settings, self.session_factory = settings, session_factory
+        self.broker = broker or BrokerSettings()
+        self.app = make_celery(self.broker)
+        self.client = redis_client(self.broker, timeout=2.0)
+        self.outbox: deque[int] = deque()
+        self.wakeup = threading.Event()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="dlgrade-publisher", daemon=True)
+        # the last snapshot (read by requests without any I/O)
+        self.broker_up = False
+        self.in_queue = 0
+        self.unacked = 0
+        self.workers: list[WorkerInfo] = []
+        self.published = 0
+        self._collector = BrokerCollector(self)
+
+    # -- GradingQueue -----------------------------------------------------------------------------
+    def start(self) -> None:
+        self._snapshot()
+        self.thread.start()
+        try:
+            REGISTRY.register(self._collector)
+        except ValueError:  # another app in this process (tests) already exports the broker metrics
+            pass
+
+    def enqueue(self, submission_id: int) -> None:
+        self.outbox.append(submission_id)
+        self.wakeup.set()
+
+    def enqueue_backlog(self, submission_ids: list[int]) -> None:
+        """Ids recovered at start-up: send those the broker does not hold already (any worker may hold them)."""
+        if not submission_ids:
+            return
+        try:
+            held = submissions_held(self.client, self.broker, submission_ids)
+        except redis.RedisError:
+            held = set()  # cannot tell: sending again is harmless, a job is graded only once
+        self.outbox.extend(sid for sid in submission_ids if sid not in held)
+        self.wakeup.set()
+
+    def has_room(self) -> bool:
+        return self.in_queue + len(self.outbox) < self.settings.queue_size
+
+    def healthy(self) -> bool:
+        return self.broker_up and bool(self.workers) and self.thread.is_alive()
+
+    def describe(self) -> dict:
+        return {"backend": "celery", "broker": self.broker_up, "queue": self.broker.celery_queue,
+                "in_queue": self.in_queue, "unacked": self.unacked, "outbox": len(self.outbox),
+                "capacity": self.settings.queue_size,
+                "workers": len(self.workers), "slots": sum(w.concurrency for w in self.workers),
+                "worker_list": [{"name": w.name, "host": w.host, "pid": w.pid, "concurrency": w.concurrency,
+                                 "active": w.active, "processed": w.processed, "retried": w.retried,
+                                 "dead_lettered": w.dead_lettered, "isolation_full": w.isolation_full,
+                                 "heartbeat_age": round(heartbeat_age(w), 1)} for w in self.workers]}
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stopping.set()
+        self.wakeup.set()
+        self.thread.join(timeout)
+        if self.outbox:
+            log.warning("%d submissions not yet sent to the broker; the workers' reconciler will send them",
+                        len(self.outbox))
+        try:
+            REGISTRY.unregister(self._collector)
+        except KeyError:
+            pass
+        self.app.close()
+        self.client.close()
+
+    # -- background thread ------------------------------------------------------------------------
+    def _run(self) -> None:
+        last = time.monotonic()
+        while not self.stopping.is_set():
+            self.wakeup.wait(STATUS_PERIOD)
+            self.wakeup.clear()
+            if time.monotonic() - last >= STATUS_PERIOD:
+                self._snapshot()
+                last = time.monotonic()
+            self._flush()
+        self._flush()
+
+    def _flush(self) -> None:
+        while self.outbox:
+            sid = self.outbox[0]
+            try:
+                publish(self.app, sid)
+            except Exception as exc:  # noqa: BLE001 - any broker failure: keep it, try again next tick
+                if self.broker_up:
+                    log.warning("cannot reach the broker (%s): %d submissions wait to be sent", exc,
+                                len(self.outbox))
+                self.broker_up = False
+                return
+            self.outbox.popleft()
+            self.published += 1
+
+    def _snapshot(self) -> None:
+        try:
+            self.in_queue = queue_length(self.client, self.broker)
+            self.unacked = self.client.hlen(RedisChannel.unacked_key)
+            self.workers = live_workers(self.client, self.broker)
+            self.broker_up = True
+        except redis.RedisError:
+            self.broker_up = False
+            self.workers = []
+
+
+class BrokerCollector:
+    """Prometheus metrics of the broker and the workers, from the publisher's last snapshot."""
+
+    def __init__(self, queue: CeleryQueue):
+        self.queue = queue
+
+    def describe(self):
+        return []  # metrics are known only at collection time
+
+    def collect(self):
+        q = self.queue
+        yield GaugeMetricFamily("dlgrade_broker_up", "1 when the Redis broker answered the last probe.",
+                                value=int(q.broker_up))
+        yield GaugeMetricFamily("dlgrade_broker_queued_jobs", "Jobs waiting in the broker's queue.",
+                                value=q.in_queue)
+        yield GaugeMetricFamily("dlgrade_broker_unacked_jobs", "Jobs delivered to workers and not yet acknowledged.",
+                                value=q.unacked)
+        yield GaugeMetricFamily("dlgrade_broker_outbox", "Submissions stored but not yet sent to the broker.",
+                                value=len(q.outbox))
+        yield CounterMetricFamily("dlgrade_broker_published", "Jobs this API process sent to the broker.",
+                                  value=q.published)
+        yield GaugeMetricFamily("dlgrade_workers", "Workers with a live heartbeat.", value=len(q.workers))
+        families = {
+            "active": GaugeMetricFamily("dlgrade_worker_active", "Gradings running on the worker.", labels=["worker"]),
+            "slots": GaugeMetricFamily("dlgrade_worker_slots", "Gradings the worker runs at a time.",
+                                       labels=["worker"]),
+            "age": GaugeMetricFamily("dlgrade_worker_heartbeat_age_seconds", "Seconds since the worker's heartbeat.",
+                                     labels=["worker"]),
+            "isolated": GaugeMetricFamily("dlgrade_worker_isolated", "1 when the worker fully isolates student code.",
+                                          labels=["worker"]),
+            "processed": CounterMetricFamily("dlgrade_worker_jobs", "Jobs the worker finished (since it started).",
+                                             labels=["worker"]),
+            "retried": CounterMetricFamily("dlgrade_worker_deferred_jobs",
+                                           "Jobs deferred because another worker held their lease.",
+                                           labels=["worker"]),
+            "dead": CounterMetricFamily("dlgrade_worker_dead_lettered",
+                                        "Submissions given up after repeated interrupted gradings.",
+                                        labels=["worker"]),
+        }
+        for w in q.workers:
+            families["active"].add_metric([w.name], w.active)
+            families["slots"].add_metric([w.name], w.concurrency)
+            families["age"].add_metric([w.name], heartbeat_age(w))
+            families["isolated"].add_metric([w.name], int(w.isolation_full))
+            families["processed"].add_metric([w.name], w.processed)
+            families["retried"].add_metric([w.name], w.retried)
+            families["dead"].add_metric([w.name], w.dead_lettered)
+        yield from families.values()
