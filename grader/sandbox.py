@@ -74,7 +74,8 @@ def _probe() -> dict[str, dict]:
 
 
 def protection_details(refresh: bool = False) -> dict[str, dict]:
-    """Each layer: ``{"active", "why", "required", "what"}``.  Probed once per process (≈ 50 ms)."""
+    """Each layer: ``{"active", "why", "required", "what"}``: what this machine offers (probed once per
+    process, ≈ 50 ms), minus what the settings switch off (``DLGRADE_SANDBOX_CGROUPS=0``)."""
     global _details
     with _lock:
         if _details is None or refresh:
@@ -82,7 +83,20 @@ def protection_details(refresh: bool = False) -> dict[str, dict]:
             missing = [n for n, d in _details.items() if not d["active"]]
             if missing:
                 log.warning("isolation layers not active: %s", ", ".join(missing))
-        return {k: dict(v) for k, v in _details.items()}
+        out = {k: dict(v) for k, v in _details.items()}
+    for name in _configured_off():
+        if name in out and out[name]["active"]:
+            out[name].update(active=False, why="available, but switched off by the settings")
+    return out
+
+
+def _configured_off() -> list[str]:
+    try:
+        from grader.settings import grader_settings
+
+        return list(grader_settings().sandbox_options().get("disable") or ())
+    except Exception:  # noqa: BLE001
+        return []
 
 
 def protection_report() -> dict[str, bool]:

@@ -7,13 +7,13 @@ grader-side counterpart is ``grader/sandbox.py`` (reports, settings, doctor).
 
 Per job (see ``worker.run_job``)::
 
-    zygote ─fork─> monitor                         Job.before_fork(): cgroups, PID namespace
-                     └─fork─> student process      Job.enter(): cgroup join, fds, env,
-                              (PID 1 of its ns)        NET/IPC/UTS/mount namespaces, filesystem
-                                                       view, dedicated uid, capabilities,
-                                                       seccomp; then worker.apply_limits (rlimits)
-    monitor: Job.after_fork(pid) (wall-time cap), Job.finish(status, rusage) (which limit
-             ended the process, cgroup removal, degraded-mode kill of the job's uid)
+    zygote ─fork─> monitor                         Job.before_fork(): cgroups made, PID namespace,
+                     │                                 seccomp program (compiled once, in the zygote)
+                     └─fork─> student process      Job.enter(): fds, env, NET/IPC/UTS/mount
+                              (PID 1 of its ns)        namespaces, filesystem view, dedicated uid,
+                                                       capabilities, seccomp; then worker.apply_limits
+    monitor: Job.after_fork(pid) (cgroup membership, wall-time cap), Job.finish(status, rusage)
+             (which limit ended the process, cgroup removal, degraded-mode kill of the job's uid)
 
 The zygote only *loads* this module: it never applies a layer to itself.
 A layer that is requested but fails to apply raises :class:`SandboxError`
@@ -58,7 +58,8 @@ ST_TO_MS = ((1, MS_RDONLY), (2, MS_NOSUID), (4, MS_NODEV), (8, MS_NOEXEC), (1024
 PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_SECCOMP = 38, 39, 24, 22
 SECCOMP_MODE_FILTER = 2
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
-SYS_PIVOT_ROOT, SYS_CAPGET, SYS_CAPSET = 155, 125, 126  # x86_64
+SYS_PIVOT_ROOT, SYS_CAPGET, SYS_CAPSET = {"x86_64": (155, 125, 126), "aarch64": (41, 90, 91)}.get(
+    os.uname().machine, (-1, -1, -1))  # -1: ENOSYS, the layers needing them are reported missing
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 #: Every layer, in the order they are reported.  ``REQUIRED`` ones make "full isolation".
@@ -90,6 +91,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
 _libc.umount2.argtypes = (ctypes.c_char_p, ctypes.c_int)
 _libc.unshare.argtypes = (ctypes.c_int,)
+_libc.setns.argtypes = (ctypes.c_int, ctypes.c_int)
 _libc.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
 _libc.syscall.restype = ctypes.c_long
 
@@ -256,8 +258,10 @@ class View:
                                 if os.path.isdir(m) and not os.path.islink(m)
                                 and not any(_under(s, m) or _under(m, s) for s in sources)), None)
 
-    def build(self, uid: int | None, tmp_bytes: int) -> None:
-        """In a fresh mount namespace, with CAP_SYS_ADMIN over it: build the view and pivot into it."""
+    def build(self, tmp_bytes: int | None) -> None:
+        """In a fresh mount namespace, with CAP_SYS_ADMIN over it: build the view and pivot into it.
+
+        ``tmp_bytes=None`` builds the template (an empty read-only ``/tmp`` for each job to mount on)."""
         if self.mountpoint is None:
             raise OSError(errno.ENOENT, "no empty directory to build the filesystem view on")
         r = self.mountpoint
@@ -275,14 +279,11 @@ class View:
             if os.path.isdir(r + h):
                 _mount("tmpfs", r + h, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=755")
         os.makedirs(r + "/etc", mode=0o755, exist_ok=True)
-        if uid is not None:  # getpass / pwd work, without revealing the machine's accounts
-            with open(r + "/etc/passwd", "w") as f:
-                f.write(f"root:x:0:0::/:/nonexistent\nstudent:x:{uid}:{uid}::/tmp:/nonexistent\n")
-            with open(r + "/etc/group", "w") as f:
-                f.write(f"root:x:0:\nstudent:x:{uid}:\n")
+        with open(r + "/etc/passwd", "w") as f:  # no account of the machine is visible
+            f.write("root:x:0:0::/:/nonexistent\nnobody:x:65534:65534::/nonexistent:/nonexistent\n")
         os.makedirs(r + "/tmp", mode=0o755, exist_ok=True)
-        _mount("tmpfs", r + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-               f"size={max(int(tmp_bytes), 4096)},nr_inodes=4096,mode=1777")
+        if tmp_bytes is not None:
+            mount_tmp(r + "/tmp", tmp_bytes)
         os.chdir(r)
         _check(_libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")  # old root now stacked on "/"
         _check(_libc.umount2(b".", MNT_DETACH), "umount old root")
@@ -308,6 +309,49 @@ class View:
         if readonly:
             flags |= MS_RDONLY | MS_NODEV
         _mount(None, dst, None, flags)
+
+
+def mount_tmp(path: str, tmp_bytes: int) -> None:
+    """The job's private, size-limited, writable directory."""
+    _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={max(int(tmp_bytes), 4096)},nr_inodes=4096,mode=1777")
+
+
+_TEMPLATE_FD: int | None = None  # an nsfs fd of a mount namespace already holding the default view
+
+
+def make_template(view: View) -> int | None:
+    """Root only, once, in the zygote: build the default view in a throw-away child's mount namespace
+    and keep that namespace open.  A job then costs setns + a copy + its /tmp (≈ 0.3 ms) instead of
+    ≈ 15 mounts and a pivot (≈ 2-7 ms).  The zygote's own filesystem view is untouched."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            _unshare(CLONE_NEWNS, "mount")
+            view.build(None)
+            os.write(w, b"1")
+            time.sleep(10)  # until the parent has opened the namespace (it kills us then)
+        finally:
+            os._exit(0)
+    os.close(w)
+    fd = None
+    try:
+        if os.read(r, 1) == b"1":
+            fd = os.open(f"/proc/{pid}/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+    finally:
+        os.close(r)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    return fd
+
+
+def enter_template(fd: int, tmp_bytes: int) -> None:
+    """A private copy of the template view, with a fresh /tmp."""
+    _check(_libc.setns(fd, CLONE_NEWNS), "setns(template view)")
+    _unshare(CLONE_NEWNS, "mount")
+    mount_tmp("/tmp", tmp_bytes)
+    os.chdir("/tmp")
 
 
 # --------------------------------------------------------------------------- seccomp
@@ -499,13 +543,18 @@ class Job:
     def enter(self, keep_fds: tuple = ()) -> None:
         if not self.enabled:
             return
-        self._close_fds(keep_fds)
+        self._close_fds(tuple(keep_fds) + ((_TEMPLATE_FD,) if _TEMPLATE_FD is not None else ()))
         self._layer("environment_scrubbed", self._scrub_env)
         if self.active("pid_namespace"):
             self._layer("pid_namespace", self._check_pid_one)
         self._layer("network_namespace", lambda: _unshare(CLONE_NEWNET, "NET"))
         self._layer("ipc_uts_namespace", self._ipc_uts)
         self._layer("filesystem_view", self._filesystem_view)
+        if _TEMPLATE_FD is not None:  # never left to student code, whatever happened above
+            try:
+                os.close(_TEMPLATE_FD)
+            except OSError:
+                pass
         self._layer("unprivileged_user", drop_bounding_set)
         if self.uid is not None:
             self._layer("dedicated_uid", self._switch_uid)
@@ -537,7 +586,7 @@ class Job:
         for key in list(os.environ):
             if key not in ENV_KEEP:
                 del os.environ[key]
-        os.environ["HOME"] = "/tmp"
+        os.environ.update(HOME="/tmp", USER="student", LOGNAME="student")
 
     @staticmethod
     def _ipc_uts() -> None:
@@ -545,9 +594,16 @@ class Job:
         socket.sethostname("sandbox")
 
     def _filesystem_view(self) -> None:
+        tmp_bytes = int(self.sb.get("tmp_bytes", DEFAULT_TMP_BYTES))
+        extra_ro, hide = tuple(self.sb.get("extra_ro") or ()), tuple(self.sb.get("hide") or ())
+        if _TEMPLATE_FD is not None and not extra_ro and not hide and not self.userns:
+            try:
+                enter_template(_TEMPLATE_FD, tmp_bytes)
+            finally:
+                os.close(_TEMPLATE_FD)
+            return
         _unshare(CLONE_NEWNS, "mount")
-        view = _view(self.numpy_site, tuple(self.sb.get("extra_ro") or ()), tuple(self.sb.get("hide") or ()))
-        view.build(self.uid, int(self.sb.get("tmp_bytes", DEFAULT_TMP_BYTES)))
+        _view(self.numpy_site, extra_ro, hide).build(tmp_bytes)
 
     def _switch_uid(self) -> None:
         uid = self.uid
@@ -640,12 +696,18 @@ def _view(numpy_site, extra_ro, hide) -> View:
 
 def prepare(numpy_site: str | None = None) -> None:
     """Called once in the zygote: compile the seccomp filters, compute the default view."""
+    global _TEMPLATE_FD
     for allow_fork in (False, True):
         try:
             filter_bpf(allow_fork)
         except Exception:  # noqa: BLE001 - reported per job (and by the probe) as a missing layer
             pass
-    _view(numpy_site, (), ())
+    view = _view(numpy_site, (), ())
+    if os.geteuid() == 0 and _TEMPLATE_FD is None:
+        try:
+            _TEMPLATE_FD = make_template(view)
+        except Exception:  # noqa: BLE001 - jobs then build the view themselves
+            _TEMPLATE_FD = None
 
 
 # --------------------------------------------------------------------------- probe

@@ -25,6 +25,8 @@ class GraderSettings(BaseSettings):
     output_cap: int = 20_000
     seed: int | None = None
     sandbox: bool = True  # use every isolation layer the platform offers
+    sandbox_cgroups: bool = True  # per-job memory/pids cgroups where writable (costs ms per job: SECURITY.md)
+    sandbox_tmp_mb: int = 64  # size of each job's private /tmp (tmpfs)
 
     def grade_options(self) -> GradeOptions:
         return GradeOptions(
@@ -36,8 +38,15 @@ class GraderSettings(BaseSettings):
                     "processes": self.max_processes},
             output_cap=self.output_cap,
             seed=self.seed,
-            sandbox={"enabled": self.sandbox},
+            sandbox=self.sandbox_options(),
         )
+
+    def sandbox_options(self) -> dict:
+        if not self.sandbox:
+            return {"enabled": False}
+        return {"enabled": True, "tmp_bytes": self.sandbox_tmp_mb << 20,
+                "wall_seconds": int(self.submission_timeout) + 30,  # backstop if the grader goes away
+                "disable": [] if self.sandbox_cgroups else ["cgroup_memory", "cgroup_pids"]}
 
 
 @lru_cache(maxsize=1)
@@ -52,13 +61,12 @@ def grade_options() -> GradeOptions:
 def protection_warning() -> str | None:
     """A one-line warning when the sandbox runs with fewer layers than it should."""
     try:
-        from grader.sandbox import protection_report
+        from grader.sandbox import missing_required
     except ImportError:
         return "the sandbox module is not available: student code runs without isolation"
     if not grader_settings().sandbox:
         return "the sandbox is disabled (DLGRADE_SANDBOX=0): student code runs without isolation"
-    report = protection_report()
-    missing = [name for name, ok in report.items() if not ok]
+    missing = missing_required()
     if missing:
         return "isolation layers not active on this machine: " + ", ".join(missing) + " (see `dlgrade doctor`)"
     return None

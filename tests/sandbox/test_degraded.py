@@ -132,3 +132,67 @@ def test_probe_as_an_ordinary_user_reports_each_layer_and_why():
     userns = int(open("/proc/sys/user/max_user_namespaces").read()) > 0
     for name in ("unprivileged_user", "pid_namespace", "network_namespace", "filesystem_view"):
         assert layers[name]["active"] == userns, (name, layers[name])
+
+
+NON_ROOT_SMOKE = r'''
+import json, os, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+from exercises import get
+from grader import sandbox
+from grader.engine import GradeOptions, grade_source
+from grader.loader import load_submission
+from grader.pool import JobConfig, Zygote
+from grader.session import Session
+
+z = Zygote(python=sys.executable)
+report = grade_source(get("layers"), open(sys.argv[3], "rb").read(), "c.py", GradeOptions(), starter=z)
+probe = b"""
+import os, socket
+def probe():
+    out = {"pid": os.getpid(), "uid": os.getuid(), "shadow": os.path.exists("/etc/shadow"),
+           "project": os.path.exists(%r), "cwd": os.getcwd()}
+    for name, fn in (("inet", lambda: socket.socket(socket.AF_INET)), ("fork", os.fork)):
+        try:
+            fn()
+            out[name] = "ALLOWED"
+        except OSError as exc:
+            out[name] = type(exc).__name__
+    return out
+""" % sandbox.CHILD_SCRIPT
+with Session(load_submission(probe, "p.py").units, z, JobConfig(limits=GradeOptions().limits)) as s:
+    inside = s.call("probe")
+z.close()
+print(json.dumps({"full": sandbox.full_isolation(), "score": [report.score, report.max_score], "inside": inside,
+                  "missing": [k for k, v in sandbox.protection_report().items() if not v]}))
+'''
+
+
+def _same_python_for_nobody() -> str | None:
+    """A system interpreter of the venv's Python version that an ordinary user can run, if any."""
+    import sys
+
+    exe = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
+    from grader.pool import NUMPY_SITE as site
+
+    ok = (is_root() and shutil.which("setpriv") and os.path.exists(exe)
+          and all(os.stat(p).st_mode & 0o005 == 0o005 for p in (site, str(ROOT), str(ROOT / "grader"))))
+    return exe if ok else None
+
+
+@pytest.mark.skipif(_same_python_for_nobody() is None, reason="needs root, setpriv and a system python of the "
+                    "venv's version that an ordinary user can run (to play a laptop user)")
+def test_grading_as_an_ordinary_user_is_isolated_by_user_namespaces():
+    """End to end as uid 65534 (no root, no cgroups): namespaces come from a user namespace."""
+    from grader.pool import NUMPY_SITE
+
+    proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                           _same_python_for_nobody(), "-c", NON_ROOT_SMOKE, str(ROOT), NUMPY_SITE, str(CORRECT)],
+                          capture_output=True, timeout=60, cwd="/tmp", env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"})
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    got = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    assert got["score"][0] == got["score"][1]
+    assert got["full"] is True and set(got["missing"]) == {"dedicated_uid", "cgroup_memory", "cgroup_pids"}
+    inside = got["inside"]
+    assert inside["pid"] == 1 and inside["uid"] == 65534 and inside["cwd"] == "/tmp"
+    assert not inside["shadow"] and not inside["project"]
+    assert inside["inet"] == "PermissionError" and inside["fork"] == "PermissionError"
