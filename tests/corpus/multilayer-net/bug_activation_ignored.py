@@ -1,6 +1,6 @@
-# activation is ignored: every hidden layer is a Relu.
-# expect-fail: MultiLayerNet.predict, MultiLayerNet.loss, MultiLayerNet.gradient, MultiLayerNet.layers
-# (gradient_check passes: its own loss and gradient agree — both use ReLU)
+# activation is ignored: every hidden layer is a Sigmoid (also for activation="relu").
+# expect-fail: MultiLayerNet.predict, MultiLayerNet.loss, MultiLayerNet.gradient, MultiLayerNet.layers, MultiLayerNet.train
+# (gradient_check passes: its own loss and gradient agree — both use the sigmoid)
 import numpy as np
 from collections import OrderedDict
 
@@ -137,7 +137,7 @@ class MultiLayerNet:
         for idx in range(1, self.hidden_layer_num+1):
             self.layers['Affine' + str(idx)] = Affine(self.params['W' + str(idx)],
                                                       self.params['b' + str(idx)])
-            self.layers['Activation_function' + str(idx)] = Relu()
+            self.layers['Activation_function' + str(idx)] = Sigmoid()
 
         idx = self.hidden_layer_num + 1
         self.layers['Affine' + str(idx)] = Affine(self.params['W' + str(idx)],
