@@ -6,7 +6,7 @@
 #   docker run --init -p 8000:8000 --security-opt seccomp=deploy/seccomp.json \
 #              --security-opt apparmor=unconfined dlgrade
 #
-# The sandbox flags and what degrades without them: README.md, section "Docker".
+# The sandbox flags and what degrades without them: deploy/README.md.
 # The install steps are deploy/install.sh, also run outside Docker by tests/deploy/test_install.py.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm

@@ -44,7 +44,7 @@ class BrokerSettings(BaseSettings):
                             description="Redis URL shared by the API and every worker.")
     celery_queue: str = Field("dlgrade", pattern=r"^[A-Za-z0-9_.-]{1,64}$",
                               description="Queue name; also the prefix of dlgrade's own keys in Redis.")
-    visibility_timeout: float = Field(300.0, ge=1,
+    visibility_timeout: float = Field(120.0, ge=1,
                                       description="Seconds before a job taken by a lost worker is handed out again.")
     heartbeat_seconds: float = Field(5.0, gt=0, le=60, description="Worker heartbeat and lease refresh period.")
     reconcile_seconds: float = Field(15.0, gt=0, description="Period of the search for jobs the broker lost.")

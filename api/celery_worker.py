@@ -219,7 +219,8 @@ def run_worker(concurrency: int | None = None, loglevel: str = "info") -> None:
         raise WorkerRefused(f"cannot open the database {settings.database_url!r}: {exc}") from None
     concurrency = concurrency or settings.workers
     app = make_celery(broker)
-    name = f"dlgrade-{os.getpid()}@{socket.gethostname()}"
+    # unique even for containers sharing the host's network (same hostname, same pid under --init)
+    name = f"dlgrade-{os.getpid()}-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
     runtime = WorkerRuntime(settings, broker, sessions, app, name, concurrency, isolation.full)
     register_task(app, runtime)
     default_starter().warm()

@@ -61,6 +61,10 @@ def session_factory(engine: Engine) -> SessionFactory:
 def migrate(engine: Engine, settings: Settings) -> None:
     """``alembic upgrade head`` on this engine (run at every start; a no-op when up to date)."""
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # the API and workers start together (docker compose): one migrates, the others wait for it
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                         {"key": f"dlgrade-migrate:{settings.database_schema or ''}"})
         if settings.database_schema and conn.dialect.name == "postgresql":
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{settings.database_schema}"'))
         cfg = Config(str(API_DIR / "alembic.ini"))

@@ -35,7 +35,7 @@ def test_health_and_metrics_cover_the_broker_and_the_workers(cluster):
     assert "dlgrade_broker_up 1.0" in metrics
     assert "dlgrade_workers 2.0" in metrics
     for w in cluster.workers:
-        assert f'dlgrade_worker_heartbeat_age_seconds{{worker="dlgrade-{w.pid}@' in metrics
+        assert f'dlgrade_worker_heartbeat_age_seconds{{worker="dlgrade-{w.pid}-' in metrics
 
 
 def test_submissions_through_the_api_are_graded_by_two_worker_processes(cluster):
@@ -60,7 +60,7 @@ def test_kill9_of_a_worker_mid_job_loses_nothing(cluster, redis_server):
     broker = redis.Redis.from_url(redis_server.url)
     lease = f"dlgrade:{cluster.env['DLGRADE_CELERY_QUEUE']}:lease:{sid}"
     holder_name = wait_for(lambda: broker.get(lease), 20, "a worker to start the job").decode().split()[0]
-    victim = next(w for w in cluster.workers if holder_name.startswith(f"dlgrade-{w.pid}@"))
+    victim = next(w for w in cluster.workers if holder_name.startswith(f"dlgrade-{w.pid}-"))
     survivor = next(w for w in cluster.workers if w is not victim and w.alive())
     before = processed(cluster)[survivor.pid]
     time.sleep(1.0)  # well inside the job
