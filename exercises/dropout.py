@@ -92,7 +92,7 @@ def _check_kept_values(ctx, x, y, p, what):
                      f"{what.ja}: 残した値が x ではなく x/(1−p) = x/{1 - p:g} になっています。") + INVERTED,
                    mistake=ctx.mistake("dropout-inverted"))
     assert_close(y[kept], x[kept], what + M("(the values kept: y must equal x wherever it is not 0)",
-                                            "(残した値: 0 でないところでは y = x)"), rtol=1e-9, atol=0)
+                                            "(残した値: 0 でないところでは y = x)"), rtol=1e-6, atol=0)
     return kept
 
 
