@@ -97,7 +97,8 @@ def doctor_cmd(as_json: bool = typer.Option(False, "--json", help="Machine-reada
         sys.stdout.write(json.dumps(info, indent=2) + "\n")
         return
     for name, layer in info["layers"].items():
-        state = "[green]active[/green] " if layer["active"] else "[red]missing[/red]"
+        state = ("[green]active[/green] " if layer["active"] else
+                 "[blue]off[/blue]    " if layer.get("available") else "[red]missing[/red]")
         need = "required" if layer["required"] else "optional"
         why = "" if layer["active"] else f" — {layer['why']}"
         out.print(f"{state}  {name:<21} ({need}) {layer['what']}{why}")

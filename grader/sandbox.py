@@ -73,9 +73,16 @@ def _probe() -> dict[str, dict]:
     return out
 
 
+CGROUP_LAYERS = ("cgroup_memory", "cgroup_pids")
+CGROUPS_OFF = ("available; used for jobs that may fork, or for every job with DLGRADE_SANDBOX_CGROUPS=1 "
+               "(rlimits, the dedicated uid and seccomp already bound a job that cannot fork)")
+
+
 def protection_details(refresh: bool = False) -> dict[str, dict]:
-    """Each layer: ``{"active", "why", "required", "what"}``: what this machine offers (probed once per
-    process, ≈ 50 ms), minus what the settings switch off (``DLGRADE_SANDBOX_CGROUPS=0``)."""
+    """Each layer: ``{"active", "available", "why", "required", "what"}``.
+
+    ``available``: the probe (once per process, ≈ 50 ms) applied it on this machine; ``active``: it
+    is also used for every job with the current settings."""
     global _details
     with _lock:
         if _details is None or refresh:
@@ -83,20 +90,34 @@ def protection_details(refresh: bool = False) -> dict[str, dict]:
             missing = [n for n, d in _details.items() if not d["active"]]
             if missing:
                 log.warning("isolation layers not active: %s", ", ".join(missing))
-        out = {k: dict(v) for k, v in _details.items()}
-    for name in _configured_off():
+        out = {k: dict(v, available=v["active"]) for k, v in _details.items()}
+    options = _settings_sandbox()
+    off = set(options.get("disable") or ())
+    if not options.get("cgroups"):
+        off |= set(CGROUP_LAYERS)
+    for name in off:
         if name in out and out[name]["active"]:
-            out[name].update(active=False, why="available, but switched off by the settings")
+            out[name].update(active=False, why=CGROUPS_OFF if name in CGROUP_LAYERS else
+                             "available, but switched off by the settings")
     return out
 
 
-def _configured_off() -> list[str]:
+def _settings_sandbox() -> dict:
     try:
         from grader.settings import grader_settings
 
-        return list(grader_settings().sandbox_options().get("disable") or ())
-    except Exception:  # noqa: BLE001
-        return []
+        return grader_settings().sandbox_options()
+    except Exception:  # noqa: BLE001 - invalid settings are reported elsewhere
+        return {}
+
+
+def _probe_cached() -> dict[str, dict]:
+    """What the machine offers, before the settings (``job_sandbox`` applies the job's own choice)."""
+    global _details
+    with _lock:
+        if _details is None:
+            _details = _probe()
+        return _details
 
 
 def protection_report() -> dict[str, bool]:
@@ -139,9 +160,11 @@ def job_sandbox(sandbox: dict | None) -> dict:
     """Complete one job's sandbox settings (sent to the worker; never secrets).
 
     ``{"enabled": False}`` runs without isolation (benchmarks, ``DLGRADE_SANDBOX=0``).
-    Otherwise every layer the probe found is requested and required, minus ``disable``; keys
-    the caller set (``layers``, ``require``, ``allow_fork``, ``tmp_bytes``, ``wall_seconds``,
-    ``cgroup_memory_bytes``, ``extra_ro``, ``hide``, ``uid_base``) are kept.
+    Otherwise every layer the probe found is requested and required, minus ``disable``, and minus
+    the per-job cgroups unless ``cgroups`` is true or the job may fork (``allow_fork``: then the
+    per-process rlimits no longer bound the whole job).  Keys the caller set (``layers``,
+    ``require``, ``allow_fork``, ``tmp_bytes``, ``wall_seconds``, ``cgroup_memory_bytes``,
+    ``extra_ro``, ``hide``, ``uid_base``) are kept.
     """
     sb = dict(sandbox or {})
     if not sb.get("enabled", True):
@@ -149,7 +172,10 @@ def job_sandbox(sandbox: dict | None) -> dict:
     sb["enabled"] = True
     if "layers" not in sb:
         disabled = set(sb.get("disable") or ())
-        sb["layers"] = [n for n, ok in protection_report().items() if ok and n not in disabled]
+        if not sb.get("cgroups", bool(sb.get("allow_fork"))):
+            disabled |= set(CGROUP_LAYERS)
+        available = _probe_cached()
+        sb["layers"] = [n for n, d in available.items() if d["active"] and n not in disabled]
     sb.setdefault("require", list(sb["layers"]))
     return sb
 
@@ -160,6 +186,7 @@ def doctor() -> dict:
     enabled = sandbox_enabled()
     missing = [n for n, d in details.items() if d["required"] and not d["active"]]
     return {
+        "cgroups_for_every_job": bool(_settings_sandbox().get("cgroups")),
         "sandbox_enabled": enabled,
         "full_isolation": enabled and not missing,
         "missing_required": missing,

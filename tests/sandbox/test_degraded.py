@@ -27,20 +27,26 @@ runner = CliRunner()
 @pytest.fixture
 def degraded(monkeypatch):
     """Pretend this machine has no PID namespace and no seccomp (e.g. a laptop without libseccomp)."""
-    details = sandbox.protection_details()
+    details = {k: dict(v) for k, v in sandbox._probe_cached().items()}
     for name in ("pid_namespace", "seccomp"):
         details[name] = dict(details[name], active=False, why="simulated: not available on this machine")
     monkeypatch.setattr(sandbox, "_details", details)
     yield details
 
 
-def test_every_layer_is_active_on_this_machine_as_root():
-    report = sandbox.protection_report()
-    assert set(report) == set(sandbox.LAYERS)
+def test_every_layer_is_available_on_this_machine_as_root():
+    details = sandbox.protection_details()
+    assert set(details) == set(sandbox.LAYERS)
     if not is_root():
         pytest.skip("not root: the optional layers (dedicated uid, cgroups) are expected to be missing")
-    assert all(report.values()), {k: v["why"] for k, v in sandbox.protection_details().items() if not v["active"]}
+    assert all(d["available"] for d in details.values()), {k: v["why"] for k, v in details.items()
+                                                           if not v["available"]}
+    assert all(d["active"] for d in details.values() if d["required"])
     assert sandbox.full_isolation() and protection_warning() is None
+    # the per-job cgroups: for jobs that may fork, or for every job when the settings say so
+    assert "cgroup_memory" not in sandbox.job_sandbox({})["layers"]
+    assert {"cgroup_memory", "cgroup_pids"} <= set(sandbox.job_sandbox({"allow_fork": True})["layers"])
+    assert {"cgroup_memory", "cgroup_pids"} <= set(sandbox.job_sandbox({"cgroups": True})["layers"])
 
 
 def test_a_degraded_platform_still_grades_and_says_what_is_missing(zygote, degraded):
@@ -99,7 +105,7 @@ def test_disabling_the_sandbox_is_reported(monkeypatch):
 
 @pytest.mark.skipif(not is_root(), reason="cgroups are writable only as root")
 def test_a_layer_failing_in_the_monitor_stops_the_job(zygote):
-    bad = {"cgroup_memory_bytes": "not-a-number"}
+    bad = {"cgroups": True, "cgroup_memory_bytes": "not-a-number"}
     with pytest.raises(GraderFault, match="sandbox could not be set up: cgroup_memory"):
         run(zygote, "def probe():\n    return 1\n", cfg=config(bad))
     assert run(zygote, "def probe():\n    return 1\n", cfg=config(dict(bad, best_effort=True))) == 1

@@ -103,6 +103,9 @@ def test_project_venv_home_and_system_secrets_are_not_in_the_view(zygote):
              f"{site}/pydantic", f"{site}/sqlalchemy", f"{site}/pyseccomp.py", "/root/.pyenv/version", "/home",
              "/etc/passwd-", "/etc/shadow", "/proc/1", "/sys/kernel", "/run", "/var/lib", "/work/shared",
              f"{site}/numpy/__init__.py", os.path.dirname(os.__file__) + "/json/__init__.py"]
+    stdlib_site = os.path.join(os.path.dirname(os.__file__), "site-packages")
+    if os.path.isdir(stdlib_site):  # the interpreter's own site-packages (pyenv/global packages): hidden
+        paths += [os.path.join(stdlib_site, n) for n in sorted(os.listdir(stdlib_site))[:5]]
     got = run(zygote, src, "probe", paths)
     visible = {p for p in paths if got[p]}
     # only NumPy and the standard library are visible

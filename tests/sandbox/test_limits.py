@@ -83,7 +83,7 @@ def test_memory_cgroup_kills_and_names_the_limit_without_rlimit(zygote):
             chunks.append(np.ones(2 << 20))
         return len(chunks)
     """
-    cfg = config({"cgroup_memory_bytes": 256 << 20}, memory_bytes=None)
+    cfg = config({"cgroups": True, "cgroup_memory_bytes": 256 << 20}, memory_bytes=None)
     with pytest.raises(WorkerDied) as info:
         run(zygote, src, cfg=cfg)
     assert info.value.limit == "memory", info.value
@@ -356,7 +356,7 @@ def test_killed_job_leaves_no_process_and_no_cgroup(zygote):
     def probe():
         time.sleep(20)
     """
-    with session(zygote, src, item_timeout=0.5) as s:
+    with session(zygote, src, config({"cgroups": True}), item_timeout=0.5) as s:
         s.batch()
         pid = s.pid
         with open(f"/proc/{pid}/stat") as f:
