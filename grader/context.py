@@ -26,10 +26,13 @@ class ItemContext:
         return self.session.call(name, *args, **kwargs)
 
     def mistake(self, mistake_id: str) -> Mistake:
+        """A mistake of the exercise's own list, else of the shared catalogue (exercises/mistakes.py)."""
         for m in self.exercise.mistakes:
             if m.id == mistake_id:
                 return m
-        raise KeyError(mistake_id)
+        from exercises.mistakes import MISTAKES
+
+        return MISTAKES[mistake_id]
 
     def variants(self, **by_id) -> dict[Mistake, np.ndarray]:
         """``variants(missing_1_over_n=arr, ...)`` -> {Mistake: arr} for assert_close."""

@@ -147,7 +147,9 @@ def run_item(exercise: Exercise, item: Item, session: Session, seed: int, option
         outcome = item.check(ctx)
         res = _result(item, "pass", outcome if isinstance(outcome, Msg) else PASS_MSG, score=float(item.points))
     except Fail as f:
-        res = _result(item, "fail", f.msg, score=round(f.score * item.points, 4), mistake=f.mistake)
+        # a recognised mistake is said first, in words; the numbers follow as evidence
+        msg = f.mistake.explanation + f.msg if f.mistake is not None else f.msg
+        res = _result(item, "fail", msg, score=round(f.score * item.points, 4), mistake=f.mistake)
     except StudentError as e:
         msg = e.describe()
         if e.info.get("type") == "TypeError" and item.name in SIGNATURES:

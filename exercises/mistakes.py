@@ -1,0 +1,193 @@
+"""The catalogue of typical mistakes (issue 9): stable ids, bilingual titles and explanations, §.
+
+A check names a mistake by passing the value that mistake would produce — a known-wrong
+variant of the reference, computed in the grader — to ``assert_close(..., variants=...)``
+(or ``ctx.variants(mistake_id=value)``).  When the student's value fails the correct
+comparison but matches a variant, the item's ``mistake`` names it and its explanation
+is added to the feedback.
+"""
+
+from __future__ import annotations
+
+from grader.messages import Msg
+from grader.spec import Mistake
+
+
+def _m(mid: str, section: str, title_en: str, title_ja: str, en: str, ja: str) -> Mistake:
+    return Mistake(id=mid, title=Msg(en=title_en, ja=title_ja), explanation=Msg(en=en, ja=ja), section=section)
+
+
+CATALOGUE: tuple[Mistake, ...] = (
+    # ---------------------------------------------------------------- 1/N, ½, δ
+    _m("loss-missing-1-over-n", "2", "Loss not divided by the batch size N", "損失をバッチサイズ N で割っていない",
+       "The loss is the MEAN over the mini-batch: divide the sum by N = y.shape[0] (§2).",
+       "損失はミニバッチの平均です。和を N = y.shape[0] で割ってください(§2)。"),
+    _m("backward-missing-1-over-n", "3.7", "Gradient not divided by the batch size N",
+       "勾配をバッチサイズ N で割っていない",
+       "The loss is averaged over the batch, so its gradient is (y − t)/N, not (y − t): "
+       "you did not divide by the batch size N (§3.7).",
+       "損失はバッチの平均なので、勾配は (y − t) ではなく (y − t)/N です。バッチサイズ N で割っていません(§3.7)。"),
+    _m("loss-divided-by-elements", "2", "Divided by the number of elements instead of N",
+       "N ではなく要素数で割っている",
+       "Divide by the batch size N = y.shape[0], not by y.size (the number of all elements) (§2).",
+       "y.size(全要素数)ではなくバッチサイズ N = y.shape[0] で割ってください(§2)。"),
+    _m("mse-missing-half", "2.1", "The ½ of the squared error is missing", "2 乗誤差の ½ がない",
+       "The text's regression loss is ½ of the mean squared error: Σ(y − t)²/(2N) (§2.1). "
+       "The ½ makes its gradient exactly (y − t)/N.",
+       "テキストの回帰の損失は平均 2 乗誤差の ½: Σ(y − t)²/(2N) です(§2.1)。½ により勾配がちょうど (y − t)/N になります。"),
+    _m("ce-no-delta", "2.3", "log of 0 (no small δ inside the log)", "log(0)(log の中に微小な δ がない)",
+       "When a probability is exactly 0, log(0) = −inf and 0·log(0) = nan: add a small δ (e.g. 1e-7) inside "
+       "the log, np.log(y + 1e-7) (§2.3).",
+       "確率がちょうど 0 のとき log(0) = −inf、0·log(0) = nan になります。np.log(y + 1e-7) のように"
+       "log の中に微小な δ を加えてください(§2.3)。"),
+    _m("ce-sum-not-mean", "2.3", "Cross-entropy summed instead of averaged", "交差エントロピーを平均でなく和にしている",
+       "Average the cross-entropy over the batch: −Σ t log y / N (§2.3).",
+       "交差エントロピーはバッチで平均します: −Σ t log y / N(§2.3)。"),
+    _m("bce-sign", "2.2", "Sign of the binary cross-entropy", "2 値交差エントロピーの符号",
+       "H = −[t log y + (1−t) log(1−y)]: the minus sign makes the loss positive (§2.2).",
+       "H = −[t log y + (1−t) log(1−y)] です。先頭のマイナスで損失は正になります(§2.2)。"),
+    # ---------------------------------------------------------------- softmax / activations
+    _m("softmax-no-max-shift", "5.2", "Softmax without subtracting the maximum", "ソフトマックスで最大値を引いていない",
+       "exp(1000) overflows to inf and inf/inf = nan. Subtract each row's maximum before exp: the result is "
+       "unchanged mathematically (§5.2).",
+       "exp(1000) は inf になり inf/inf = nan です。exp の前に行ごとの最大値を引いてください。値は数学的に変わりません(§5.2)。"),
+    _m("softmax-wrong-axis", "2.3", "Softmax over the wrong axis", "ソフトマックスの軸が違う",
+       "Each ROW (one sample) must sum to 1: use axis=1 (or axis=-1) with keepdims=True, not axis=0 or the "
+       "whole array (§2.3).",
+       "各行(1 サンプル)の和が 1 になるようにします。axis=0 や配列全体ではなく axis=1(または -1)と "
+       "keepdims=True を使ってください(§2.3)。"),
+    _m("sigmoid-overflow", "1.2", "Sigmoid overflows for large |x|", "シグモイドが大きな |x| でオーバーフロー",
+       "exp(x)/(1+exp(x)) gives inf/inf = nan for x = 1000. Use 1/(1+exp(−x)) (a warning at x = −1000 is "
+       "harmless) or a stable form (§1.2).",
+       "exp(x)/(1+exp(x)) は x = 1000 で inf/inf = nan になります。1/(1+exp(−x)) か安定な式を使ってください(§1.2)。"),
+    _m("leaky-relu-slope", "1.2", "Wrong slope of the leaky ReLU", "Leaky ReLU の傾きが違う",
+       "The text's leaky ReLU is 0.1·x for x ≤ 0 (§1.2), not 0.01·x.",
+       "テキストの Leaky ReLU は x ≤ 0 で 0.1·x です(§1.2)。0.01·x ではありません。"),
+    # ---------------------------------------------------------------- layers
+    _m("affine-no-bias", "1.1", "Bias b not added", "バイアス b を足していない",
+       "The affine layer is Y = XW + b: the bias (broadcast over the rows) is missing (§1.1).",
+       "アファイン層は Y = XW + b です。(各行にブロードキャストされる)バイアスがありません(§1.1)。"),
+    _m("affine-dw-transpose", "3.5", "dW computed as doutᵀX", "dW を doutᵀX で計算している",
+       "dE/dW = Xᵀ·dE/dY (shape (K, L) like W), not dE/dYᵀ·X (§3.5): check the transpose.",
+       "dE/dW = Xᵀ·dE/dY(W と同じ (K, L) 型)です。dE/dYᵀ·X ではありません(§3.5)。転置を確認してください。"),
+    _m("affine-dx-no-transpose", "3.5", "dX uses W instead of Wᵀ", "dX で Wᵀ でなく W を使っている",
+       "dE/dX = dE/dY·Wᵀ (§3.5): the shapes (N, L)·(L, K) only fit with the transpose.",
+       "dE/dX = dE/dY·Wᵀ です(§3.5)。(N, L)·(L, K) の形は転置で合います。"),
+    _m("affine-db-not-summed", "3.6", "db not summed over the batch", "db をバッチで和をとっていない",
+       "dE/db = sum(dE/dY, axis=0): b is added to every row, so the gradients of all rows add up (§3.6 例題 2).",
+       "dE/db = sum(dE/dY, axis=0) です。b はすべての行に足されるので、全行の勾配を足し合わせます(§3.6 例題 2)。"),
+    _m("affine-db-mean", "3.6", "db averaged instead of summed", "db を和でなく平均にしている",
+       "dE/db = sum(dE/dY, axis=0), not the mean: the 1/N is already inside dE/dY (§3.6, §3.7).",
+       "dE/db は平均ではなく sum(dE/dY, axis=0) です。1/N はすでに dE/dY に含まれています(§3.6、§3.7)。"),
+    _m("relu-mask-inverted", "5.1", "ReLU mask inverted", "ReLU のマスクが逆",
+       "Pass dout through where x > 0 and block it (0) where x ≤ 0 — your mask does the opposite (§5.1).",
+       "x > 0 のところで dout を通し、x ≤ 0 では 0 にします。マスクが逆になっています(§5.1)。"),
+    _m("relu-mask-from-dout", "5.1", "ReLU mask built from dout", "ReLU のマスクを dout から作っている",
+       "The mask comes from the forward input x (x > 0), stored in forward — not from dout (§5.1).",
+       "マスクは forward の入力 x から作り(x > 0)、forward で保存します。dout から作ってはいけません(§5.1)。"),
+    _m("sigmoid-backward-from-x", "5.1", "Sigmoid backward uses x instead of y", "シグモイドの逆伝播で y でなく x を使っている",
+       "dE/dX = dout·y·(1 − y) with the OUTPUT y = sigmoid(x) stored in forward, not x·(1 − x) (§5.1).",
+       "dE/dX = dout·y·(1 − y) です。x·(1 − x) ではなく、forward で保存した出力 y = sigmoid(x) を使います(§5.1)。"),
+    _m("sigmoid-derivative-without-dout", "5.1", "dout not multiplied in", "dout を掛けていない",
+       "backward must return dout·(local derivative) — the chain rule multiplies by the incoming gradient (§3.2).",
+       "backward は dout ×(局所的な微分)を返します。連鎖律で上流からの勾配を掛けます(§3.2)。"),
+    # ---------------------------------------------------------------- optimizers
+    _m("momentum-sign", "6.1", "Momentum: sign error", "モメンタム: 符号の誤り",
+       "v ← αv − λg, then θ ← θ + v (§6.1): the gradient is subtracted inside v and v is added to θ.",
+       "v ← αv − λg、θ ← θ + v です(§6.1)。勾配は v の中で引き、v は θ に足します。"),
+    _m("momentum-no-velocity", "6.1", "Momentum: velocity not kept", "モメンタム: 速度 v を保持していない",
+       "v must live in the optimizer object and persist between update calls (created once, on the first "
+       "call); a fresh v each call makes Momentum plain SGD (§6.1).",
+       "v はオプティマイザのオブジェクトに保持し、update の呼び出しをまたいで使います(最初の呼び出しで作成)。"
+       "毎回作り直すと SGD と同じになります(§6.1)。"),
+    _m("nesterov-book-order", "6", "Nesterov in the older printings' order", "ネステロフ: 旧版の更新順",
+       "Update θ ← θ + α²v − (1+α)λg first, then v ← αv − λg (EXERCISES.md §8). Older printings of "
+       "'Deep Learning from Scratch' update v first, which follows a different trajectory.",
+       "先に θ ← θ + α²v − (1+α)λg、次に v ← αv − λg と更新します(EXERCISES.md §8)。"
+       "『ゼロから作る Deep Learning』旧版は v を先に更新しており、軌道が異なります。"),
+    _m("adagrad-no-accumulation", "6", "AdaGrad: h not accumulated", "AdaGrad: h を累積していない",
+       "h ← h + g·g accumulates over ALL steps (kept in the object); using only the current g·g is wrong.",
+       "h ← h + g·g はすべてのステップで累積します(オブジェクトに保持)。現在の g·g だけを使うのは誤りです。"),
+    _m("rmsprop-decay-swapped", "6", "RMSprop: ρ and 1−ρ swapped", "RMSprop: ρ と 1−ρ が逆",
+       "h ← ρh + (1−ρ)g·g with ρ = decay_rate = 0.99: the old h keeps weight ρ.",
+       "h ← ρh + (1−ρ)g·g(ρ = decay_rate = 0.99)。古い h に重み ρ がかかります。"),
+    _m("adam-no-bias-correction", "6.2", "Adam without bias correction", "Adam のバイアス補正がない",
+       "Use s̃ = s/(1−β₁ᵗ), r̃ = r/(1−β₂ᵗ), or the step λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) (§6.2); without it the "
+       "first steps are far too small or large.",
+       "s̃ = s/(1−β₁ᵗ)、r̃ = r/(1−β₂ᵗ)、または λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) を使います(§6.2)。"
+       "補正がないと最初のステップの大きさが大きくずれます。"),
+    _m("adam-step-per-key", "6.2", "Adam: step count advanced once per parameter", "Adam: 更新回数をパラメータごとに数えている",
+       "t counts update CALLS: increment it once per update(params, grads), before the loop over the keys.",
+       "t は update の呼び出し回数です。キーのループの前で、update 1 回につき 1 回だけ増やしてください。"),
+    _m("adam-lr-compounded", "6.2", "Adam: λ_t compounded over steps", "Adam: λ_t を累積的に更新している",
+       "λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) is computed afresh each step from the base λ, not multiplied into λ step "
+       "after step (EXERCISES.md corrects §6.2).",
+       "λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) は毎回もとの λ から計算します。ステップごとに λ に掛け続けてはいけません"
+       "(EXERCISES.md による §6.2 の訂正)。"),
+    _m("optimizer-rebinds-params", "6.3", "params[key] rebound instead of updated in place",
+       "params[key] を置き換えていて、その場で更新していない",
+       "`params[key] = params[key] - ...` creates a NEW array; the network's layers still hold the old one and "
+       "stop learning. Update in place: `params[key] -= ...` (EXERCISES.md §8).",
+       "`params[key] = params[key] - ...` は新しい配列を作るので、ネットワークの層は古い配列を持ったまま学習"
+       "しなくなります。`params[key] -= ...` のようにその場で更新してください(EXERCISES.md §8)。"),
+    _m("optimizer-modifies-grads", "6.3", "grads modified", "grads を書き換えている",
+       "update must not change the gradients it is given (e.g. `grads[key] *= lr`); compute a new array.",
+       "update は渡された勾配を変更してはいけません(`grads[key] *= lr` など)。新しい配列を作ってください。"),
+    # ---------------------------------------------------------------- initialisation
+    _m("glorot-book-form", "7.2", "Glorot with 1/n_in (the book's form)", "Glorot の初期値を 1/n_in で計算している",
+       "The text's Glorot–Bengio variance is 2/(n_in + n_out) (§7.2), not 1/n_in.",
+       "テキストの Glorot–Bengio の初期値の分散は 2/(n_in + n_out) です(§7.2)。1/n_in ではありません。"),
+    _m("he-variance-1-over-n", "7.2", "He with variance 1/n_in", "He の初期値の分散を 1/n_in にしている",
+       "He's variance is 2/n_in (std √(2/n_in)) for ReLU (§7.2).",
+       "He の初期値の分散は 2/n_in(標準偏差 √(2/n_in))です(§7.2)。"),
+    _m("init-variance-as-std", "7.2", "Variance used as the standard deviation", "分散を標準偏差として使っている",
+       "np.random.randn(...) * s needs the STANDARD DEVIATION s = √(variance), e.g. √(2/n_in) (§7.2).",
+       "np.random.randn(...) * s の s は標準偏差 √(分散) です。例: √(2/n_in)(§7.2)。"),
+    _m("init-uniform", "7", "Uniform instead of normal initialisation", "正規分布でなく一様分布で初期化している",
+       "Draw from a normal distribution N(0, σ²) (np.random.randn · σ), not a uniform one (§7).",
+       "一様分布ではなく正規分布 N(0, σ²)(np.random.randn · σ)から取り出します(§7)。"),
+    # ---------------------------------------------------------------- batch normalisation
+    _m("bn-wrong-axis", "8.2", "Batch norm statistics over the wrong axis", "バッチ正規化の統計量の軸が違う",
+       "μ and v are per FEATURE over the batch: mean(X, axis=0) (§8.2), not per sample (axis=1).",
+       "μ と v は特徴量ごとにバッチ方向で計算します: mean(X, axis=0)(§8.2)。サンプルごと(axis=1)ではありません。"),
+    _m("bn-ddof1", "8.2", "Unbiased variance (ddof=1)", "不偏分散(ddof=1)を使っている",
+       "The text normalises with the biased batch variance v = mean((X − μ)², axis=0), dividing by N (§8.2).",
+       "テキストは N で割る標本分散 v = mean((X − μ)², axis=0) で正規化します(§8.2)。"),
+    _m("bn-backward-missing-term", "8.2", "A term of the batch-norm backward is missing",
+       "バッチ正規化の逆伝播の項が欠けている",
+       "dX = γ/σ·(dY − c − X̃·d) with c = mean(dY, axis=0) and d = mean(X̃·dY, axis=0) (§8.2): all three terms.",
+       "dX = γ/σ·(dY − c − X̃·d)、c = mean(dY, axis=0)、d = mean(X̃·dY, axis=0) です(§8.2)。3 つの項すべてが必要です。"),
+    _m("bn-batch-stats-at-test", "8.2", "Batch statistics used at test time", "テスト時にバッチの統計量を使っている",
+       "With train_flg=False normalise with the RUNNING mean and variance kept during training (§8.2); "
+       "a batch of one would otherwise give y = β.",
+       "train_flg=False のときは訓練中に保持した移動平均・移動分散で正規化します(§8.2)。"
+       "そうしないとデータ数 1 で y = β になってしまいます。"),
+    _m("bn-running-reversed", "8.2", "Running average weights reversed", "移動平均の重みが逆",
+       "running = momentum·running + (1 − momentum)·batch statistic (momentum = 0.9 keeps 90% of the old value).",
+       "running = momentum·running + (1 − momentum)·バッチの統計量 です(momentum = 0.9 で古い値を 90% 残す)。"),
+    # ---------------------------------------------------------------- dropout
+    _m("dropout-inverted", "9.2", "Inverted dropout", "逆ドロップアウト(inverted dropout)",
+       "This is 'inverted' dropout (scaling by 1/(1−p) in training, identity at test). The text's form keeps "
+       "y = x·mask in training and scales at test time: y = x·(1 − p) (§9.2).",
+       "これは逆ドロップアウト(訓練時に 1/(1−p) 倍、テスト時は恒等)です。テキストの方式は訓練時 y = x·mask、"
+       "テスト時に y = x·(1 − p) とします(§9.2)。"),
+    _m("dropout-new-mask-in-backward", "9.2", "A new mask drawn in backward", "backward で新しいマスクを作っている",
+       "backward must reuse the mask of the last forward: dout·mask (§9.2).",
+       "backward は直前の forward のマスクを使います: dout·mask(§9.2)。"),
+    _m("dropout-keep-p", "9.2", "Keep probability p instead of 1 − p", "残す確率を 1 − p でなく p にしている",
+       "dropout_ratio p is the probability of DROPPING a unit: keep each with probability 1 − p (§9.2).",
+       "dropout_ratio p はユニットを消す確率です。各ユニットは確率 1 − p で残します(§9.2)。"),
+    # ---------------------------------------------------------------- regularisation
+    _m("l2-grad-missing-2", "9.1", "L2 gradient λW instead of 2λW", "L2 の勾配が 2λW でなく λW",
+       "The text's penalty is λ Σ W∗W (no ½), so its gradient is 2λW (§9.1).",
+       "テキストのペナルティは λ Σ W∗W(½ なし)なので、勾配は 2λW です(§9.1)。"),
+    _m("decay-not-in-gradient", "9.1", "Weight decay in the loss but not in the gradient",
+       "荷重減衰を損失に入れたが勾配に入れていない",
+       "The penalty added to the loss must also be added to each weight's gradient: dW += 2λW (§9.1).",
+       "損失に加えたペナルティは各重みの勾配にも加えます: dW += 2λW(§9.1)。"),
+    _m("decay-includes-biases", "9.1", "Weight decay applied to biases too", "バイアスにも荷重減衰をかけている",
+       "Decay the weights W1…WL only, not b, γ, β (EXERCISES.md §12).",
+       "荷重減衰は重み W1…WL のみにかけます。b、γ、β にはかけません(EXERCISES.md §12)。"),
+)
+
+MISTAKES: dict[str, Mistake] = {m.id: m for m in CATALOGUE}
