@@ -600,7 +600,7 @@ def check_last_layer(ctx: ItemContext):
 
 # Training: blobs in 20 dimensions, 5 classes; 100 samples, full-batch SGD.
 TRAIN_CFG = Cfg(20, (50, 50), 5)
-TRAIN_STEPS = 40
+TRAIN_STEPS = 30
 TRAIN_LR = 0.1
 TRAIN_BUDGET = 4.0  # seconds for all the steps (a correct vectorised net needs about 0.1 s)
 
