@@ -52,10 +52,7 @@ class CeleryQueue:
     def start(self) -> None:
         self._snapshot()
         self.thread.start()
-        try:
-            REGISTRY.register(self._collector)
-        except ValueError:  # another app in this process (tests) already exports the broker metrics
-            pass
+        REGISTRY.register(self._collector)
 
     def enqueue(self, submission_id: int) -> None:
         self.outbox.append(submission_id)
@@ -146,7 +143,7 @@ class BrokerCollector:
         self.queue = queue
 
     def describe(self):
-        return []  # metrics are known only at collection time
+        return []  # names are known at collection time (and registering must not probe the broker)
 
     def collect(self):
         q = self.queue

@@ -52,7 +52,7 @@ def cluster(workdir, redis_server, pg_schema):
         "DLGRADE_WORKERS": "1",
         "DLGRADE_RATE_LIMIT": "1000",
         "DLGRADE_MAX_CONCURRENT": "1000",
-        "DLGRADE_WORKER_HEARTBEAT_FILE": str(workdir / "heartbeat-unused"),
+        "DLGRADE_WORKER_HEARTBEAT_FILE": str(workdir / "worker-heartbeat"),  # the HEALTHCHECK reads it
     }
     c = Cluster(env, workdir)
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from pathlib import Path
 
 import pytest
 import redis
@@ -36,6 +37,8 @@ def test_health_and_metrics_cover_the_broker_and_the_workers(cluster):
     assert "dlgrade_workers 2.0" in metrics
     for w in cluster.workers:
         assert f'dlgrade_worker_heartbeat_age_seconds{{worker="dlgrade-{w.pid}-' in metrics
+    # what the container HEALTHCHECK of a worker reads
+    assert time.time() - Path(cluster.env["DLGRADE_WORKER_HEARTBEAT_FILE"]).stat().st_mtime < 5
 
 
 def test_submissions_through_the_api_are_graded_by_two_worker_processes(cluster):

@@ -47,3 +47,23 @@ def test_processes_starting_together_migrate_one_at_a_time(tmp_path):
         assert [p.returncode for p in procs] == [0] * 4, errors
     finally:
         drop_schema(schema)
+
+
+def test_container_healthcheck_of_a_worker_reads_its_heartbeat_file(tmp_path, monkeypatch):
+    import importlib.util
+    import os
+    import time
+
+    from deploy_testing import ROOT
+
+    spec = importlib.util.spec_from_file_location("healthcheck", ROOT / "deploy" / "healthcheck.py")
+    healthcheck = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(healthcheck)
+    beat = tmp_path / "alive"
+    monkeypatch.setenv("DLGRADE_WORKER_HEARTBEAT_FILE", str(beat))
+    assert "no worker heartbeat" in healthcheck.check_worker()
+    beat.touch()
+    assert healthcheck.check_worker() is None
+    old = time.time() - 120
+    os.utime(beat, (old, old))
+    assert "old" in healthcheck.check_worker()
