@@ -262,7 +262,7 @@ def params_check(ctx: ItemContext):
     if problem is not None:
         raise Fail(M(f"With the defaults, {call}:", f"既定値の {call} で:") + problem)
     for key in ("W1", "W2"):
-        _stat_check(dflt[key], 0.01, f"params['{key}']", call + M(" (default weight_init_std=0.01)", "").en)
+        _stat_check(dflt[key], 0.01, f"params['{key}']", call + " (default weight_init_std=0.01)")
 
 
 # ------------------------------------------------------------------ predict

@@ -14,8 +14,8 @@ def tanh(x):
     return np.sinh(x) / np.cosh(x)
 
 
-def leaky_relu(x):
-    return np.where(x >= 0, x, x * 0.1)   # x == 0 gives 0 on either side
+def leaky_relu(x, alpha=0.1):
+    return np.where(x >= 0, x, x * alpha)   # x == 0 gives 0 on either side
 
 
 x = np.linspace(-5, 5, 11)
