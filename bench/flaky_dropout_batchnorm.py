@@ -2,10 +2,11 @@
 
 Three measurements:
 
-1. ``grade`` (default): grade CORRECT dropout and batchnorm submissions many times. Each run uses a
-   fresh grader seed (new shapes, new p) and the submission draws fresh masks, so every run is an
-   independent trial of the statistical checks (drop fraction: Hoeffding bound, P(false) < 1e-10).
-   Any failure is a bug.
+1. ``grade`` (default): grade CORRECT dropout, batchnorm and regularization submissions many times
+   (regularization without its training item). Each run uses a fresh grader seed (new shapes, new
+   p, new test data) and the submission draws fresh masks and weights, so every run is an
+   independent trial of the statistical checks (drop fraction: Hoeffding bound, P(false) < 1e-10;
+   initial weights: χ² bounds). Any failure is a bug.
 2. ``experiment``: the distribution of the training accuracies the `regularization` exercise's
    ``MultiLayerNetExtend.training`` item measures, with the reference net in place of the student's
    (the same steps: reference Adam lr 0.01, batches of 100, accuracy with batch-norm statistics of
@@ -14,6 +15,7 @@ Three measurements:
 3. ``timing``: wall time of the training item on a correct submission (target: under 3 s).
 
     .venv/bin/python bench/flaky_dropout_batchnorm.py                       # grade, 200 runs per file
+    .venv/bin/python bench/flaky_dropout_batchnorm.py grade --exercise dropout -n 500
     .venv/bin/python bench/flaky_dropout_batchnorm.py experiment -n 500
     .venv/bin/python bench/flaky_dropout_batchnorm.py timing -n 10
 """
@@ -43,13 +45,21 @@ CORPUS = ROOT / "tests" / "corpus"
 DEFAULT_FILES = {
     "dropout": ["correct_book.py", "correct_binomial.py", "correct_generator.py"],
     "batchnorm": ["correct_book.py", "correct_pytorch_style.py"],
+    # every item but the training one (its margins: `experiment`); -n applies here too
+    "regularization": ["correct_book_style.py", "correct_text_style.py"],
 }
 
 
-def grade(n: int) -> int:
+def _without_training(ex: Exercise) -> Exercise:
+    items = tuple(i for i in ex.items if i.id != "MultiLayerNetExtend.training")
+    return Exercise(id=ex.id, title=ex.title, section=ex.section, notebooks=(), items=items, mistakes=ex.mistakes)
+
+
+def grade(n: int, exercises: list[str]) -> int:
     total_false = 0
-    for exercise_id, names in DEFAULT_FILES.items():
-        exercise = get(exercise_id)
+    for exercise_id in exercises:
+        names = DEFAULT_FILES[exercise_id]
+        exercise = _without_training(get(exercise_id))
         for name in names:
             data = (CORPUS / exercise_id / name).read_bytes()
             false, times, lost = 0, [], {}
@@ -115,9 +125,11 @@ def main() -> int:
     ap.add_argument("what", nargs="?", default="grade", choices=("grade", "experiment", "timing"))
     ap.add_argument("-n", type=int, default=None, help="runs (default: grade 200, experiment 200, timing 5)")
     ap.add_argument("--seed", type=int, default=0, help="experiment: base seed")
+    ap.add_argument("--exercise", action="append", choices=sorted(DEFAULT_FILES),
+                    help="grade: these exercises only (default: all three)")
     args = ap.parse_args()
     if args.what == "grade":
-        return grade(args.n or 200)
+        return grade(args.n or 200, args.exercise or list(DEFAULT_FILES))
     if args.what == "experiment":
         return experiment(args.n or 200, args.seed)
     return timing(args.n or 5)
