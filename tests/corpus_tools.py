@@ -34,23 +34,33 @@ SLOW_CELLS = [
 ]
 
 
+def _clean(value: str) -> str:
+    """An id from a header line; in a notebook the line ends with the JSON string's `\\n",`."""
+    value = value.strip()
+    if value.endswith('",'):
+        value = value[:-2]
+    if value.endswith("\\n"):
+        value = value[:-2]
+    return value.strip().strip('"').strip()
+
+
 def expectations(path: Path) -> dict:
     text = path.read_text(encoding="utf-8")
     fails: set[str] = set()
     mistakes: dict[str, str] = {}
     statuses: dict[str, str] = {}
     for m in re.finditer(r"#\s*expect-fail:\s*(.+)", text):
-        fails |= {s.strip() for s in m.group(1).replace('\\n"', "").split(",") if s.strip()}
+        fails |= {_clean(s) for s in m.group(1).split(",") if _clean(s)}
     for m in re.finditer(r"#\s*expect-mistake:\s*(.+)", text):
         for part in m.group(1).split(","):
             if "=" in part:
                 k, v = part.split("=", 1)
-                mistakes[k.strip()] = v.strip().strip('",\\n')
+                mistakes[k.strip()] = _clean(v)
     for m in re.finditer(r"#\s*expect-status:\s*(.+)", text):
         for part in m.group(1).split(","):
             if "=" in part:
                 k, v = part.split("=", 1)
-                statuses[k.strip()] = v.strip().strip('",\\n')
+                statuses[k.strip()] = _clean(v)
     return {"fail": fails, "mistake": mistakes, "status": statuses}
 
 
