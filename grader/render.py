@@ -54,10 +54,11 @@ def print_report(console: Console, report: Report, lang: str) -> None:
             feedback += f"\n→ {hint} (§{it['section']})" if lang == "en" else f"\n→ {hint}(§{it['section']})"
             if it.get("mistake"):
                 feedback = f"[{it['mistake']['title']}] " + feedback
-        table.add_row(it["id"], Text(status, style=STATUS_STYLE.get(it["status"], "")),
-                      f"{it['score']:g}/{it['max_score']:g}", feedback)
+        # Text(), not a markup string: student-derived text and "[title]" must print literally
+        table.add_row(Text(it["id"]), Text(status, style=STATUS_STYLE.get(it["status"], "")),
+                      f"{it['score']:g}/{it['max_score']:g}", Text(feedback))
     console.print(table)
     if d["notes"]:
         console.print(Text("notes:" if lang == "en" else "メモ:", style="bold"))
         for n in d["notes"]:
-            console.print(f"  • {n}")
+            console.print(Text(f"  • {n}"))
