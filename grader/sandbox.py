@@ -47,21 +47,45 @@ REQUIRED = tuple(name for name, (_, required) in LAYERS.items() if required)
 
 _lock = threading.Lock()
 _details: dict[str, dict] | None = None
+_running: subprocess.Popen | None = None  # a probe started ahead of need (start_probe)
 
 
 class SandboxUnavailable(RuntimeError):
     """Full isolation was required but this machine does not offer it."""
 
 
-def _probe() -> dict[str, dict]:
+def _spawn_probe() -> subprocess.Popen:
     from grader.pool import NUMPY_SITE, worker_env
 
+    return subprocess.Popen([sys.executable, "-I", "-S", CHILD_SCRIPT, "probe", NUMPY_SITE],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            env=worker_env(), cwd="/", close_fds=True)
+
+
+def start_probe() -> None:
+    """Start probing in the background (``Zygote`` calls this: it overlaps the zygote's NumPy import)."""
+    global _running
+    with _lock:
+        if _details is None and _running is None:
+            try:
+                _running = _spawn_probe()
+            except OSError:
+                _running = None
+
+
+def _probe() -> dict[str, dict]:
+    """Run (or finish) the probe.  Called with ``_lock`` held."""
+    global _running
+    proc, _running = _running, None
     try:
-        proc = subprocess.run([sys.executable, "-I", "-S", CHILD_SCRIPT, "probe", NUMPY_SITE],
-                              capture_output=True, timeout=30, env=worker_env(), cwd="/",
-                              stdin=subprocess.DEVNULL)
-        found = json.loads(proc.stdout or b"{}")
-        why_failed = (proc.stderr.decode(errors="replace").strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+        proc = proc or _spawn_probe()
+        try:
+            stdout, stderr = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            stdout, stderr = proc.communicate()
+        found = json.loads(stdout or b"{}")
+        why_failed = (stderr.decode(errors="replace").strip().splitlines() or [f"exit {proc.returncode}"])[-1]
     except (OSError, subprocess.SubprocessError, ValueError) as exc:
         found, why_failed = {}, f"the probe could not run: {exc}"
     out = {}

@@ -2,7 +2,8 @@
 
 This file is loaded *by path* by ``grader/worker.py`` (which runs as
 ``python -I -S`` without the ``grader`` package) before anything is hidden, and
-uses only the standard library, ctypes and (optionally) ``pyseccomp``.  The
+uses only the standard library and ctypes (libseccomp is called directly; ``pyseccomp`` is only a
+fallback to locate it).  The
 grader-side counterpart is ``grader/sandbox.py`` (reports, settings, doctor).
 
 Per job (see ``worker.run_job``)::
@@ -26,13 +27,15 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import json
 import os
 import resource
 import signal
-import socket
 import sys
 import time
+
+# json and socket are imported where needed: the probe runs in a fresh interpreter, and every
+# millisecond of its start-up is paid before the first job of a grader process.
+AF_UNIX, AF_INET, SOCK_STREAM = 1, 2, 1
 
 # --------------------------------------------------------------------------- constants
 
@@ -95,22 +98,59 @@ _libc.setns.argtypes = (ctypes.c_int, ctypes.c_int)
 _libc.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
 _libc.syscall.restype = ctypes.c_long
 
-_seccomp = None
 _SECCOMP_WHY = "not loaded yet"
 
 
-def load_seccomp():
-    """Import pyseccomp (pip) or seccomp (Debian's python3-seccomp) once; in the zygote, not per job."""
-    global _seccomp, _SECCOMP_WHY
-    if _seccomp is None:
-        for name in ("pyseccomp", "seccomp"):
-            try:
-                _seccomp = __import__(name)
-                _SECCOMP_WHY = ""
-                break
-            except Exception as exc:  # noqa: BLE001 - missing module or missing libseccomp
-                _SECCOMP_WHY = f"neither pyseccomp nor python3-seccomp is importable ({exc})"
-    return _seccomp
+class _ArgCmp(ctypes.Structure):  # struct scmp_arg_cmp
+    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64),
+                ("datum_b", ctypes.c_uint64)]
+
+
+SCMP_ACT_ALLOW = 0x7FFF0000
+SCMP_CMP_NE, SCMP_CMP_MASKED_EQ = 1, 7
+
+
+def SCMP_ACT_ERRNO(e: int) -> int:  # noqa: N802 - libseccomp's name
+    return 0x00050000 | (e & 0xFFFF)
+
+
+class _LibSeccomp:
+    """The few libseccomp calls we need, through ctypes.
+
+    Not pyseccomp: importing it costs ≈ 75-100 ms (``ctypes.util.find_library`` runs ``ldconfig``),
+    which every zygote start would pay.  Debian's libseccomp2 (the same library pyseccomp wraps) is
+    opened by soname, then by pyseccomp's lookup as a fallback."""
+
+    def __init__(self):
+        try:
+            lib = ctypes.CDLL("libseccomp.so.2")
+        except OSError:
+            import pyseccomp  # noqa: F401 - finds the library however it is installed
+
+            lib = pyseccomp._libseccomp  # type: ignore[attr-defined]
+        lib.seccomp_init.restype = ctypes.c_void_p
+        lib.seccomp_init.argtypes = (ctypes.c_uint32,)
+        lib.seccomp_release.argtypes = (ctypes.c_void_p,)
+        lib.seccomp_syscall_resolve_name.argtypes = (ctypes.c_char_p,)
+        lib.seccomp_rule_add_array.argtypes = (ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
+                                               ctypes.POINTER(_ArgCmp))
+        lib.seccomp_export_bpf.argtypes = (ctypes.c_void_p, ctypes.c_int)
+        self.lib = lib
+
+
+_libseccomp: _LibSeccomp | None = None
+
+
+def load_seccomp() -> _LibSeccomp | None:
+    """Open libseccomp once (in the zygote, not per job)."""
+    global _libseccomp, _SECCOMP_WHY
+    if _libseccomp is None:
+        try:
+            _libseccomp = _LibSeccomp()
+            _SECCOMP_WHY = ""
+        except Exception as exc:  # noqa: BLE001 - no libseccomp on this machine
+            _SECCOMP_WHY = f"libseccomp is not installed (Debian: libseccomp2): {exc}"
+    return _libseccomp
 
 
 class SandboxError(Exception):
@@ -356,26 +396,54 @@ def enter_template(fd: int, tmp_bytes: int) -> None:
 
 # --------------------------------------------------------------------------- seccomp
 
-def build_filter(allow_fork: bool):
-    """Default allow; deny what a NumPy exercise never needs (EPERM).  Threads keep working."""
+def build_filter(allow_fork: bool) -> bytes:
+    """Default allow; deny what a NumPy exercise never needs (EPERM).  Threads keep working.
+
+    Returns the compiled BPF program.  System calls of other architectures (i386 ``int 0x80``, x32)
+    kill the process (libseccomp's default for a foreign architecture)."""
     sc = load_seccomp()
     if sc is None:
         raise OSError(errno.ENOSYS, _SECCOMP_WHY)
-    f = sc.SyscallFilter(defaction=sc.ALLOW)  # other architectures (i386 int 0x80, x32): killed
-    eperm = sc.ERRNO(errno.EPERM)
-    for name in DENIED_SYSCALLS + (() if allow_fork else FORK_SYSCALLS):
+    lib = sc.lib
+    ctx = lib.seccomp_init(SCMP_ACT_ALLOW)
+    if not ctx:
+        raise OSError(errno.ENOMEM, "seccomp_init failed")
+    try:
+        def rule(action: int, name: str, *cmps: tuple[int, int, int, int], optional: bool = False) -> None:
+            nr = lib.seccomp_syscall_resolve_name(name.encode())
+            if nr < 0:
+                if optional:
+                    return  # a syscall this libseccomp does not know
+                raise OSError(errno.ENOSYS, f"libseccomp does not know {name}")
+            arr = (_ArgCmp * len(cmps))(*[_ArgCmp(*c) for c in cmps])
+            ret = lib.seccomp_rule_add_array(ctx, action, nr, len(cmps), arr)
+            if ret < 0:
+                raise OSError(-ret, f"seccomp rule for {name}: {os.strerror(-ret)}")
+
+        eperm = SCMP_ACT_ERRNO(errno.EPERM)
+        for name in DENIED_SYSCALLS + (() if allow_fork else FORK_SYSCALLS):
+            rule(eperm, name, optional=True)
+        if not allow_fork:  # clone without CLONE_THREAD is a new process
+            rule(eperm, "clone", (0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0))
+        for flag in NAMESPACE_FLAGS:  # no new namespaces through clone either
+            rule(eperm, "clone", (0, SCMP_CMP_MASKED_EQ, flag, flag))
+        rule(SCMP_ACT_ERRNO(errno.ENOSYS), "clone3")  # flags live in a struct: libc falls back to clone
+        for name in ("socket", "socketpair"):  # AF_UNIX only (the job socket): no INET/INET6/NETLINK/PACKET
+            rule(eperm, name, (0, SCMP_CMP_NE, AF_UNIX, 0))
+        fd = os.memfd_create("dlgrade-seccomp")
         try:
-            f.add_rule(eperm, name)
-        except (OSError, RuntimeError, ValueError):
-            pass  # a syscall this kernel/libseccomp does not know
-    if not allow_fork:  # clone without CLONE_THREAD is a new process
-        f.add_rule(eperm, "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
-    for flag in NAMESPACE_FLAGS:  # no new namespaces through clone either
-        f.add_rule(eperm, "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
-    f.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")  # flags live in a struct: make libc fall back to clone
-    for name in ("socket", "socketpair"):  # AF_UNIX only (the job socket); no AF_INET/INET6/NETLINK/PACKET
-        f.add_rule(eperm, name, sc.Arg(0, sc.NE, socket.AF_UNIX))
-    return f
+            ret = lib.seccomp_export_bpf(ctx, fd)
+            if ret < 0:
+                raise OSError(-ret, f"seccomp_export_bpf: {os.strerror(-ret)}")
+            os.lseek(fd, 0, os.SEEK_SET)
+            chunks = []
+            while chunk := os.read(fd, 65536):
+                chunks.append(chunk)
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
+    finally:
+        lib.seccomp_release(ctx)
 
 
 _BPF: dict[bool, bytes] = {}
@@ -384,18 +452,7 @@ _BPF: dict[bool, bytes] = {}
 def filter_bpf(allow_fork: bool) -> bytes:
     """The compiled BPF program (built once, in the zygote; a job only loads it: ≈ 20 µs)."""
     if allow_fork not in _BPF:
-        f = build_filter(allow_fork)
-        fd = os.memfd_create("dlgrade-seccomp")
-        try:
-            with open(fd, "w+b", closefd=False) as fobj:
-                f.export_bpf(fobj)
-            os.lseek(fd, 0, os.SEEK_SET)
-            chunks = []
-            while chunk := os.read(fd, 65536):
-                chunks.append(chunk)
-        finally:
-            os.close(fd)
-        _BPF[allow_fork] = b"".join(chunks)
+        _BPF[allow_fork] = build_filter(allow_fork)
     return _BPF[allow_fork]
 
 
@@ -596,7 +653,7 @@ class Job:
     @staticmethod
     def _ipc_uts() -> None:
         _unshare(CLONE_NEWIPC | CLONE_NEWUTS, "IPC, UTS")
-        socket.sethostname("sandbox")
+        _check(_libc.sethostname(b"sandbox", 7), "sethostname")
 
     def _filesystem_view(self) -> None:
         tmp_bytes = int(self.sb.get("tmp_bytes", DEFAULT_TMP_BYTES))
@@ -699,7 +756,7 @@ def _view(numpy_site, extra_ro, hide) -> View:
     return _VIEWS[key]
 
 
-def prepare(numpy_site: str | None = None) -> None:
+def prepare(numpy_site: str | None = None, template: bool = True) -> None:
     """Called once in the zygote: compile the seccomp filters, compute the default view."""
     global _TEMPLATE_FD
     for allow_fork in (False, True):
@@ -708,7 +765,7 @@ def prepare(numpy_site: str | None = None) -> None:
         except Exception:  # noqa: BLE001 - reported per job (and by the probe) as a missing layer
             pass
     view = _view(numpy_site, (), ())
-    if os.geteuid() == 0 and _TEMPLATE_FD is None:
+    if template and os.geteuid() == 0 and _TEMPLATE_FD is None:
         try:
             _TEMPLATE_FD = make_template(view)
         except Exception:  # noqa: BLE001 - jobs then build the view themselves
@@ -719,6 +776,7 @@ def prepare(numpy_site: str | None = None) -> None:
 
 def probe(numpy_site: str | None = None) -> dict:
     """Apply every layer in a throw-away monitor + child, as a job would; report each one."""
+    import json
     r, w = os.pipe()
     monitor = os.fork()
     if monitor == 0:  # the probe's "monitor"
@@ -773,6 +831,7 @@ def probe(numpy_site: str | None = None) -> dict:
 
 def _verify(job: Job) -> None:
     """Check the properties the layers claim, from inside."""
+    import socket
     st = job.status
     if st.get("pid_namespace", [False])[0] and os.getpid() != 1:
         st["pid_namespace"] = [False, "the process is not PID 1 of its namespace"]
@@ -803,7 +862,9 @@ if __name__ == "__main__":
         site = sys.argv[2] if len(sys.argv) > 2 else None
         if site:
             sys.path.append(site)  # where pyseccomp is installed (the venv's site-packages)
-        prepare(site)
+        prepare(site, template=False)  # the probe's one job builds the view itself
+        import json
+
         print(json.dumps(probe(site)))
     else:
         print("usage: python -I -S sandbox_child.py probe [NUMPY_SITE]", file=sys.stderr)

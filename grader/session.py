@@ -344,8 +344,11 @@ class Session:
                 self._discard()
                 raise GraderFault(f"could not start a worker process: {exc!r}") from None
             units = [(i, u) for i, u in enumerate(self.units) if i not in self.dropped]
-            wire.send_msg(self.sock, {"cmd": "load", "units": [u.to_wire() for _, u in units],
-                                      "budget": self.config.budget})
+            try:
+                wire.send_msg(self.sock, {"cmd": "load", "units": [u.to_wire() for _, u in units],
+                                          "budget": self.config.budget})
+            except OSError:
+                pass  # the process is already gone: its last words (a sandbox error, the exit) are read below
             budget = self.config.budget + self.load_grace
             deadline = time.monotonic() + budget
             current = None
