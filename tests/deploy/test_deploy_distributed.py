@@ -25,6 +25,29 @@ def processed(cluster) -> dict[int, int]:
     return {pid: w["processed"] for pid, w in cluster.live_workers().items()}
 
 
+def store_rows(schema: str, student: str, rows: list[tuple[str, int]]) -> tuple[str, list[int]]:
+    """Submissions written straight into the database, as (status, attempts), with no broker message."""
+    from api.accounts import create_token
+    from api.db import create_db_engine, session_factory
+    from api.models import Account, Submission, utcnow
+    from api.settings import Settings
+
+    engine = create_db_engine(Settings(database_url=PG_URL, database_schema=schema))
+    data = slow_submission(0.5)
+    try:
+        with session_factory(engine).begin() as db:
+            token = create_token(db, "student", student)
+            account = db.query(Account).filter_by(name=student).one()
+            subs = [Submission(account_id=account.id, exercise="layers", filename="stored.py", source=data,
+                               size=len(data), sha256=hashlib.sha256(data).hexdigest(), status=status,
+                               attempts=attempts, created_at=utcnow()) for status, attempts in rows]
+            db.add_all(subs)
+            db.flush()
+            return token, [sub.id for sub in subs]
+    finally:
+        engine.dispose()
+
+
 def test_health_and_metrics_cover_the_broker_and_the_workers(cluster):
     health = cluster.health()
     assert health["status"] == "ok", health
@@ -77,18 +100,25 @@ def test_kill9_of_a_worker_mid_job_loses_nothing(cluster, redis_server):
     # the dead worker drops out of /healthz once its heartbeat lapses; a replacement joins
     wait_for(lambda: victim.pid not in cluster.live_workers(), 10, "the killed worker to leave /healthz")
     cluster.workers.remove(victim)
+    victim.stop()  # what it started, if anything is left
     cluster.wait_workers({cluster.start_worker().pid})
 
 
-def test_restarting_the_api_leaves_the_workers_jobs_alone(cluster):
-    token = cluster.token("s250")
-    sid = cluster.submit(token, data=slow_submission(9.0))  # outlasts the restart
-    wait_for(lambda: cluster.submission(token, sid)["status"] == "running", 20, "the job to start")
+def test_restarting_the_api_leaves_the_workers_jobs_alone(cluster, redis_server, pg_schema):
+    """A submission a worker is grading (its lease alive) is neither re-queued nor given up when the API
+    starts; once the lease lapses without a result (the worker was lost), it is sent and graded."""
+    token, (sid,) = store_rows(pg_schema, "s250", [("running", 1)])
+    broker = redis.Redis.from_url(redis_server.url)
+    lease = f"dlgrade:{cluster.env['DLGRADE_CELERY_QUEUE']}:lease:{sid}"
+    broker.set(lease, "dlgrade-elsewhere@host token", px=60_000)
     cluster.api.stop()
     cluster.start_api()
-    assert cluster.submission(token, sid)["status"] == "running"  # not reset, not given up
+    time.sleep(3)  # a reconciler pass or more
+    sub = cluster.submission(token, sid)
+    assert (sub["status"], sub["attempts"]) == ("running", 1)  # untouched
+    broker.delete(lease)
     sub = cluster.wait_final(token, [sid], 30)[sid]
-    assert full_marks(sub) and sub["attempts"] == 1
+    assert full_marks(sub) and sub["attempts"] == 2
 
 
 def test_stopping_redis_delays_grading_but_loses_no_submission(cluster, redis_server):
@@ -113,33 +143,14 @@ def test_stopping_redis_delays_grading_but_loses_no_submission(cluster, redis_se
 def test_lost_jobs_are_resent_and_repeated_crashes_end_in_error(cluster, pg_schema):
     """Rows no broker message mentions (a publish that never happened): one fresh, one whose three
     gradings all died.  The workers' reconciler sends both; the second reaches the dead-letter state."""
-    from api.accounts import create_token
-    from api.db import create_db_engine, session_factory
-    from api.models import RUNNING, Account, Submission, utcnow
     from api.settings import Settings
 
-    settings = Settings(database_url=PG_URL, database_schema=pg_schema)
-    engine = create_db_engine(settings)
-    sessions = session_factory(engine)
-    data = slow_submission(0.5)
-    try:
-        with sessions.begin() as db:
-            token = create_token(db, "student", "s400")
-            account = db.query(Account).filter_by(name="s400").one()
-            rows = [Submission(account_id=account.id, exercise="layers", filename="lost.py", source=data,
-                               size=len(data), sha256=hashlib.sha256(data).hexdigest(), status=status,
-                               attempts=attempts, created_at=utcnow())
-                    for status, attempts in (("queued", 0), (RUNNING, settings.max_attempts))]
-            db.add_all(rows)
-            db.flush()
-            lost, crashed = (r.id for r in rows)
-    finally:
-        engine.dispose()
-
+    max_attempts = Settings().max_attempts
+    token, (lost, crashed) = store_rows(pg_schema, "s400", [("queued", 0), ("running", max_attempts)])
     done = cluster.wait_final(token, [lost, crashed], 40)
     assert full_marks(done[lost]) and done[lost]["attempts"] == 1
     assert done[crashed]["status"] == "error"
-    assert done[crashed]["attempts"] == settings.max_attempts  # given up, not started again
+    assert done[crashed]["attempts"] == max_attempts  # given up, not started again
     assert "not retried" in done[crashed]["error"]
     wait_for(lambda: sum(w["dead_lettered"] for w in cluster.live_workers().values()) == 1, 5,
              "the dead letter to show in the workers' counts")
