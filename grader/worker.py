@@ -509,6 +509,8 @@ def run_job(job_sock: socket.socket, config: dict) -> None:
             if SANDBOX_HOOK is not None:
                 SANDBOX_HOOK(config)
             apply_limits(config.get("limits", {}))
+            # every forked student process draws its own random numbers (a fork copies RNG state)
+            np.random.seed(int.from_bytes(os.urandom(4), "little"))
             StudentProcess(job_sock, config.get("output_cap", 20_000)).serve(config.get("budget", 1.0))
         except BaseException as exc:  # noqa: BLE001
             code = 3

@@ -253,3 +253,24 @@ def test_writing_garbage_on_the_result_channel_is_an_item_error(payload):
     items, _ = grade(src)
     assert items["Relu.forward"].status in ("error", "fail")
     assert items["Softmax" "WithLoss.forward"].status == "pass"
+
+
+def test_each_submission_gets_its_own_random_state():
+    """A fork copies the RNG state: two submissions must still draw different numbers."""
+    src = CORRECT + "\nFIRST_DRAW = float(np.random.rand())\n"
+    src = replace_class(src, "Affine", """
+        class Affine:
+            def __init__(self, W, b):
+                self.W, self.b = W, b
+            def forward(self, x):
+                self.x = x
+                return np.full((x.shape[0], self.W.shape[1]), FIRST_DRAW)
+            def backward(self, dout):
+                return dout
+    """)
+    draws = set()
+    for _ in range(3):
+        items, _ = grade(src)
+        feedback = items["Affine.forward"].feedback.en
+        draws.add(feedback.split("got ")[1].split(",")[0])
+    assert len(draws) == 3, draws
