@@ -21,7 +21,9 @@ system-deps:
 	  else echo "chromium not found: browser tests will fail (install Debian's chromium)"; fi; \
 	fi
 
+# Byte-compile our packages (also where PYTHONDONTWRITEBYTECODE is set): every `dlgrade` start reads .pyc.
 setup: $(STAMP)
+	@$(PY) -m compileall -q grader reference exercises api >/dev/null
 
 serve: setup
 	$(VENV)/bin/dlgrade serve --host 127.0.0.1 --port 8000
