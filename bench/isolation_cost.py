@@ -10,7 +10,7 @@ Reports p50/p90 per mode, the sandboxed/unsandboxed ratio of the p50s and the di
 ``--layers`` adds one run per layer with that layer switched off (which layer costs what).
 
 Usage: python bench/isolation_cost.py [--n 60] [--exercise layers] [--layers] [--workloads job,submission]
-                                     [--modes sandboxed,...] [--json-out FILE]
+                                     [--modes sandboxed,...] [--gap SECONDS] [--json-out FILE]
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ def main() -> None:
     ap.add_argument("--json-out", default=None)
     ap.add_argument("--modes", default=None, help="comma-separated subset of the modes to run")
     ap.add_argument("--workloads", default="job,submission", help="job, submission or both")
+    ap.add_argument("--gap", type=float, default=0.0,
+                    help="seconds of idle before each measured run (0: back to back, like a busy service; "
+                         "0.1: like isolated CLI checks)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from exercises import get
@@ -89,10 +92,12 @@ def main() -> None:
     for w in workloads:  # one pass per workload: a job never directly follows another workload's job
         for _ in range(args.n):
             for mode, sb in modes.items():
+                if args.gap:
+                    time.sleep(args.gap)
                 results[w][mode].append(runners[w](sb))
     zygote.close()
 
-    out: dict = {"exercise": args.exercise, "file": path.name, "n": args.n, "cpus": os.cpu_count(),
+    out: dict = {"exercise": args.exercise, "file": path.name, "n": args.n, "gap_s": args.gap, "cpus": os.cpu_count(),
                  "load_avg": round(os.getloadavg()[0], 2), "euid": os.geteuid(),
                  "layers": [k for k, v in sandbox.protection_report().items() if v]}
     for workload, by_mode in results.items():
