@@ -138,7 +138,7 @@ def submissions_held(client: redis.Redis, broker: BrokerSettings, candidates: li
     held.update(_message_submission(raw, True) for raw in client.hvals(RedisChannel.unacked_key))
     if candidates:
         leases = client.mget([broker.key("lease", sid) for sid in candidates])
-        held.update(sid for sid, lease in zip(candidates, leases) if lease is not None)
+        held.update(sid for sid, lease in zip(candidates, leases, strict=True) if lease is not None)
     held.discard(None)
     return held
 

@@ -19,7 +19,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from api.celery_app import BrokerSettings, WorkerInfo, heartbeat_age, live_workers, make_celery, publish, \
-    queue_length, redis_client, submissions_held
+    queue_length, redis_client
 from api.db import SessionFactory
 from api.settings import Settings
 
@@ -59,14 +59,8 @@ class CeleryQueue:
         self.wakeup.set()
 
     def enqueue_backlog(self, submission_ids: list[int]) -> None:
-        """Ids recovered at start-up: send those the broker does not hold already (any worker may hold them)."""
-        if not submission_ids:
-            return
-        try:
-            held = submissions_held(self.client, self.broker, submission_ids)
-        except redis.RedisError:
-            held = set()  # cannot tell: sending again is harmless, a job is graded only once
-        self.outbox.extend(sid for sid in submission_ids if sid not in held)
+        # the API recovers nothing in distributed mode (the workers' reconciler does); a duplicate is harmless
+        self.outbox.extend(submission_ids)
         self.wakeup.set()
 
     def has_room(self) -> bool:

@@ -116,5 +116,5 @@ def test_image_install_and_start_steps_in_a_fresh_venv(tmp_path):
                             cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["score"] == report["max_score"] > 0
+    assert report["score"] == report["max_score"] > 0, [(i["id"], i["status"], i["feedback"]) for i in report["items"]]
     assert sys.prefix not in result.stderr  # nothing of the test's own environment was used
