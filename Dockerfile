@@ -27,7 +27,7 @@ COPY . /src
 RUN sh /src/deploy/install.sh app /opt/dlgrade /src
 
 FROM ${PYTHON_IMAGE}
-# libseccomp2: the sandbox's syscall filter (pyseccomp loads it with ctypes).
+# libseccomp2: the sandbox's syscall filter (opened with ctypes).
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libseccomp2 \
