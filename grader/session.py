@@ -128,6 +128,7 @@ class WorkerDied(Exception):
                 "SIGXCPU": Msg(en="the CPU-time limit", ja="CPU 時間の制限"),
                 "SIGKILL": Msg(en="a kill (memory or process limit)", ja="強制終了(メモリまたはプロセス数の制限)"),
                 "SIGXFSZ": Msg(en="the file-size limit", ja="ファイルサイズの制限"),
+                "SIGSYS": Msg(en="a system call the grader's sandbox forbids", ja="サンドボックスで禁止されたシステムコール"),
             }.get(name, Msg(en=name, ja=name))
             return Msg(en=f"Your code crashed the worker process: {why.en} ({name}).",
                        ja=f"あなたのコードが実行プロセスを停止させました: {why.ja}({name})。")

@@ -391,3 +391,25 @@ def test_numpy_files_are_untouched_after_attacks(zygote):
     assert (os.stat(init).st_mtime_ns, os.stat(init).st_size, sorted(os.listdir(NUMPY_SITE))) == before
     assert stat.S_IMODE(os.stat(init).st_mode) & 0o022 == 0
     assert np.dot(np.ones(2), np.ones(2)) == 2
+
+
+def test_system_calls_of_another_architecture_kill_the_process(zygote):
+    """i386 ``int 0x80`` would bypass an x86_64-only filter: the filter kills the process instead."""
+    import platform
+
+    if platform.machine() != "x86_64":
+        pytest.skip("x86_64 machine code")
+    src = """
+    import ctypes, mmap
+    def probe():
+        code = bytes([0xB8, 20, 0, 0, 0, 0xCD, 0x80, 0xC3])   # mov eax, 20 (i386 getpid); int 0x80; ret
+        buf = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+        buf.write(code)
+        return ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(buf)))()
+    """
+    from grader.session import WorkerDied
+
+    with pytest.raises(WorkerDied) as info:
+        run(zygote, src)
+    assert info.value.exit_code == -31  # SIGSYS
+    assert "system call the grader's sandbox forbids" in info.value.describe().en
