@@ -485,6 +485,29 @@ def _own_cgroup(controller: str) -> str | None:
     return None
 
 
+def sweep_cgroups() -> int:
+    """Remove the empty cgroups of monitors that are gone (killed with their process group before
+    they could clean up).  Once per zygote start; returns how many were removed."""
+    removed = 0
+    for controller in ("memory", "pids"):
+        parent = _own_cgroup(controller)
+        if parent is None:
+            continue
+        try:
+            names = os.listdir(parent)
+        except OSError:
+            continue
+        for name in names:
+            pid = name[len("dlgrade-job-"):] if name.startswith("dlgrade-job-") else ""
+            if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                try:
+                    os.rmdir(os.path.join(parent, name))  # fails (EBUSY) if anything still runs in it
+                    removed += 1
+                except OSError:
+                    pass
+    return removed
+
+
 class Job:
     """The isolation of one job.  Monitor side: before_fork/after_fork/finish; student side: enter."""
 
@@ -765,6 +788,8 @@ def prepare(numpy_site: str | None = None, template: bool = True) -> None:
         except Exception:  # noqa: BLE001 - reported per job (and by the probe) as a missing layer
             pass
     view = _view(numpy_site, (), ())
+    if os.geteuid() == 0:
+        sweep_cgroups()
     if template and os.geteuid() == 0 and _TEMPLATE_FD is None:
         try:
             _TEMPLATE_FD = make_template(view)

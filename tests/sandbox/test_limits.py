@@ -369,3 +369,23 @@ def test_killed_job_leaves_no_process_and_no_cgroup(zygote):
 
         assert not glob(f"/sys/fs/cgroup/*/**/dlgrade-job-{monitor}", recursive=True)
     assert not alive(pid)
+
+
+@pytest.mark.skipif(not is_root(), reason="cgroups are writable only as root")
+def test_cgroups_of_monitors_killed_before_cleaning_up_are_swept_by_the_next_zygote():
+    from grader.pool import Zygote
+
+    with open("/proc/self/cgroup") as f:
+        mine = dict(line.strip().split(":", 2)[1:] for line in f if ":memory:" in line or ":pids:" in line)
+    stale = [f"/sys/fs/cgroup/{ctl}{path.rstrip('/')}/dlgrade-job-99999999" for ctl, path in mine.items()]
+    for path in stale:
+        os.makedirs(path, exist_ok=True)  # a monitor that no longer exists (no such PID)
+    z = Zygote()
+    try:
+        assert run(z, "def probe():\n    return 1\n") == 1
+        assert not [p for p in stale if os.path.exists(p)]
+    finally:
+        z.close()
+        for path in stale:
+            if os.path.isdir(path):
+                os.rmdir(path)
