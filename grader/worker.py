@@ -500,7 +500,7 @@ def run_job(job_sock: socket.socket, config: dict) -> None:
     job = SANDBOX.Job(config, NUMPY_SITE) if SANDBOX is not None else None
     try:
         if job is not None:
-            job.before_fork()  # cgroups, PID namespace, seccomp filter (fails closed)
+            job.before_fork()  # PID namespace, seccomp program (fails closed)
     except Exception as exc:  # noqa: BLE001
         send_msg(job_sock, {"sandbox_error": str(exc)[:500]})
         return
