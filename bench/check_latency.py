@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"
-DLGRADE = [sys.executable, "-m", "grader.cli"]
+DLGRADE = [sys.executable, "-m", "grader"]  # the `dlgrade` entry point
 
 
 def correct_file(exercise: str) -> Path | None:

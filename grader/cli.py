@@ -19,8 +19,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-
 
 def usage_error(message: str) -> None:
     err.print(f"[red]error:[/red] {message}")
@@ -56,35 +54,11 @@ def check_cmd(exercise: str = typer.Argument(..., help="Exercise id, e.g. layers
               lang: Optional[str] = typer.Option(None, "--lang", help="ja or en (default en).",
                                                  callback=lang_option)) -> None:
     """Grade one submission and print its report."""
-    from grader.pool import default_starter
+    from grader.checkrun import run_check
 
-    default_starter().warm()  # the worker's interpreter starts while we load the catalogue
-    from exercises import UnknownExercise, get
-    from grader.engine import grade_source
-    from grader.render import print_report
-
-    try:
-        ex = get(exercise)
-    except UnknownExercise as exc:
-        usage_error(str(exc))
-    try:
-        if not file.is_file():
-            usage_error(f"{file}: no such file")
-        if file.stat().st_size > MAX_FILE_BYTES:
-            usage_error(f"{file}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-        data = file.read_bytes()
-    except OSError as exc:
-        usage_error(f"{file}: {exc.strerror or exc}")
-    from grader.settings import grade_options, protection_warning
-
-    warning = protection_warning()
-    if warning:
-        err.print(f"[yellow]warning:[/yellow] {warning}")
-    report = grade_source(ex, data, file.name, grade_options())
-    if as_json:
-        sys.stdout.write(json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2) + "\n")
-    else:
-        print_report(out, report, lang)
+    code = run_check(exercise, file, as_json, lang)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("doctor")

@@ -1,18 +1,44 @@
-"""Grading settings from the environment (``DLGRADE_*``), validated in one place."""
+"""Grading settings from the environment (``DLGRADE_*``), validated in one place.
+
+A dataclass rather than pydantic-settings: ``dlgrade check`` must start fast, and importing
+pydantic costs ~50 ms of the ~100 ms budget.  The service's own settings (``api/settings.py``)
+use pydantic-settings.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from functools import lru_cache
-
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from grader.engine import GradeOptions
 
+TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
-class GraderSettings(BaseSettings):
+
+class SettingsError(ValueError):
+    """A DLGRADE_* variable that does not parse."""
+
+
+def _parse(name: str, raw: str, kind: str):
+    value = raw.strip()
+    try:
+        if kind == "bool":
+            if value.lower() in TRUE | FALSE:
+                return value.lower() in TRUE
+            raise ValueError(value)
+        if kind.startswith("int"):
+            return None if (value == "" and "None" in kind) else int(value)
+        if kind == "float":
+            return float(value)
+    except ValueError:
+        raise SettingsError(f"DLGRADE_{name.upper()}={raw!r} is not a valid {kind.split()[0]}") from None
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class GraderSettings:
     """Limits and budgets for student code.  Read once; never passed to workers whole."""
-
-    model_config = SettingsConfigDict(env_prefix="DLGRADE_", extra="ignore")
 
     statement_budget: float = 1.0
     submission_timeout: float = 60.0
@@ -28,6 +54,16 @@ class GraderSettings(BaseSettings):
     sandbox_cgroups: bool = False  # per-job memory/pids cgroups for every job, not only for jobs that may fork
     #                                (≈ +8 ms on an isolated job: an RCU grace period per cgroup v1 move; SECURITY.md)
     sandbox_tmp_mb: int = 64  # size of each job's private /tmp (tmpfs)
+
+    @classmethod
+    def from_env(cls, environ=None) -> "GraderSettings":
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(f"DLGRADE_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _parse(f.name, raw, str(f.type))
+        return cls(**values)
 
     def grade_options(self) -> GradeOptions:
         return GradeOptions(
@@ -52,7 +88,7 @@ class GraderSettings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def grader_settings() -> GraderSettings:
-    return GraderSettings()
+    return GraderSettings.from_env()
 
 
 def grade_options() -> GradeOptions:

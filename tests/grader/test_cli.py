@@ -58,3 +58,24 @@ def test_ungradable_file_still_reports_and_exits_0(tmp_path):
     report = json.loads(result.stdout)
     assert {i["status"] for i in report["items"]} == {"error"}
     assert all("empty" in i["feedback"] for i in report["items"])
+
+
+def test_fast_entry_path_matches_the_typer_command():
+    """`dlgrade check` is parsed without Typer for speed; the output must be the same report."""
+    import subprocess
+    import sys
+
+    from grader.entry import parse_check
+
+    assert parse_check(["layers", "a.py", "--json", "--lang", "ja"])["lang"] == "ja"
+    assert parse_check(["layers", "a.py", "--lang=fr"]) is None  # Typer reports the usage error
+    assert parse_check(["layers", "a.py", "--help"]) is None
+    assert parse_check(["layers"]) is None
+    fast = subprocess.run([sys.executable, "-m", "grader", "check", "layers", str(BUG), "--json"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert fast.returncode == 0, fast.stderr
+    report = json.loads(fast.stdout)
+    assert {i["id"]: i["status"] for i in report["items"]}["Affine.backward"] == "fail"
+    missing = subprocess.run([sys.executable, "-m", "grader", "check", "layers", "nope.py"],
+                             capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert missing.returncode == 2 and "no such file" in missing.stderr

@@ -1,0 +1,3 @@
+from grader.entry import main
+
+main()

@@ -1,0 +1,57 @@
+"""`dlgrade check`, shared by the Typer command and the fast entry path (``grader.entry``).
+
+Imports only what grading needs: the report is printed with Rich only in table mode.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+def _error(message: str) -> int:
+    sys.stderr.write(f"error: {message}\n")
+    return 2
+
+
+def run_check(exercise: str, file: Path, as_json: bool = False, lang: str = "en") -> int:
+    """Grade ``file`` against ``exercise`` and print the report; return the exit status."""
+    from grader.pool import default_starter
+
+    default_starter().warm()  # the worker's interpreter starts while we load the catalogue
+    from exercises import UnknownExercise, get
+    from grader.engine import grade_source
+    from grader.settings import SettingsError, grade_options, protection_warning
+
+    try:
+        ex = get(exercise)
+    except UnknownExercise as exc:
+        return _error(str(exc))
+    try:
+        if not file.is_file():
+            return _error(f"{file}: no such file")
+        if file.stat().st_size > MAX_FILE_BYTES:
+            return _error(f"{file}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        data = file.read_bytes()
+    except OSError as exc:
+        return _error(f"{file}: {exc.strerror or exc}")
+    try:
+        options = grade_options()
+    except SettingsError as exc:
+        return _error(str(exc))
+    warning = protection_warning()
+    if warning:
+        sys.stderr.write(f"warning: {warning}\n")
+    report = grade_source(ex, data, file.name, options)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2) + "\n")
+    else:
+        from rich.console import Console
+
+        from grader.render import print_report
+
+        print_report(Console(highlight=False, soft_wrap=True), report, lang)
+    return 0
