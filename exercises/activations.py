@@ -12,6 +12,7 @@ import numpy as np
 from exercises.common import M, assert_close, assert_unchanged
 from grader.compare import Fail, as_array, close_mask, fmt
 from grader.context import ItemContext
+from exercises import mistakes as catalogue
 from grader.spec import Exercise, Item, Mistake
 from reference import functions as ref
 
@@ -22,18 +23,11 @@ def _mistake(mid, en_title, ja_title, en, ja):
     return Mistake(mid, M(en_title, ja_title), M(en, ja), SECTION)
 
 
+# Exercise-specific mistakes; sigmoid's overflow and leaky ReLU's slope come from exercises/mistakes.py.
 MISTAKES = (
     _mistake("sigmoid-sign-flipped", "sigmoid computed as 1/(1+e^x)", "sigmoid を 1/(1+e^x) で計算している",
              "The exponent's sign is flipped: σ(x) = 1/(1+e^(−x)).",
              "指数の符号が逆です。σ(x) = 1/(1+e^(−x)) です。"),
-    _mistake("sigmoid-nan-overflow", "sigmoid gives nan for large |x|", "|x| が大きいと sigmoid が nan になる",
-             "A form like e^x/(1+e^x) becomes inf/inf = nan for large x. Use 1/(1+e^(−x)) (an overflow warning "
-             "there is harmless), or pick the form by the sign of x.",
-             "e^x/(1+e^x) のような式は x が大きいと inf/inf = nan になります。1/(1+e^(−x)) を使うか"
-             "(overflow の警告は問題ありません)、x の符号で式を使い分けます。"),
-    _mistake("leaky-relu-slope", "leaky ReLU slope 0.01 instead of 0.1", "leaky ReLU の傾きが 0.1 でなく 0.01",
-             "The text's leaky ReLU uses 0.1·x for x ≤ 0 (some libraries default to 0.01).",
-             "テキストの leaky ReLU は x ≤ 0 で 0.1·x です(ライブラリの既定値 0.01 とは異なります)。"),
     _mistake("tanh-half-argument", "tanh computed as 2σ(x) − 1", "tanh を 2σ(x) − 1 で計算している",
              "2σ(x) − 1 = tanh(x/2). The identity is tanh(x) = 2σ(2x) − 1.",
              "2σ(x) − 1 = tanh(x/2) です。正しい関係は tanh(x) = 2σ(2x) − 1 です。"),
@@ -41,7 +35,6 @@ MISTAKES = (
              "relu(x) = max(0, x): positive inputs pass unchanged, the rest become 0.",
              "relu(x) = max(0, x): 正の入力はそのまま、それ以外は 0 になります。"),
 )
-_BY_ID = {m.id: m for m in MISTAKES}
 
 
 def _call(ctx: ItemContext, name: str, x: np.ndarray):
@@ -66,7 +59,7 @@ def check_elementwise(name: str, x: np.ndarray, value, expected: np.ndarray, var
 
 
 def _variants(**by_id):
-    return {_BY_ID[k.replace("_", "-")]: v for k, v in by_id.items()}
+    return catalogue.variants(MISTAKES, **by_id)
 
 
 def _shapes(ctx: ItemContext, shapes, scale):
@@ -95,7 +88,7 @@ def sigmoid_large_inputs(ctx: ItemContext):
         except (TypeError, ValueError):
             raise fail from None
         if not np.all(np.isfinite(arr)) and fail.mistake is None:
-            fail.mistake = _BY_ID["sigmoid-nan-overflow"]
+            fail.mistake = catalogue.find("sigmoid-overflow")
         raise
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from exercises.common import M, assert_close
 from grader.compare import Fail, as_array, is_close
 from grader.context import ItemContext
+from exercises import mistakes as catalogue
 from grader.spec import Exercise, Item, Mistake
 from reference import backprop_examples as ref
 
@@ -23,21 +24,17 @@ def _mistake(mid, en_title, ja_title, en, ja):
     return Mistake(mid, M(en_title, ja_title), M(en, ja), SECTION)
 
 
+# Exercise-specific mistakes; dW = dYᵀX and the bias-gradient ones come from exercises/mistakes.py.
 MISTAKES = (
     _mistake("answer-transposed", "the answer is transposed", "答えが転置されている",
-             "dE/dW has the shape of W (3×2): dE/dW = Xᵀ·dE/dY, not dE/dYᵀ·X.",
-             "dE/dW は W と同じ形状 (3×2) です。dE/dW = Xᵀ·dE/dY であり、dE/dYᵀ·X ではありません。"),
+             "A gradient has the shape of the array it is taken with respect to: dE/dX has the shape of X.",
+             "勾配は微分する変数と同じ形状です。dE/dX は X と同じ形状になります。"),
     _mistake("answer-sign-flipped", "sign flipped (t − y instead of y − t)", "符号が逆(y − t ではなく t − y)",
              "The output layer's gradient is dE/dY = y − t (prediction minus target, §3.7).",
              "出力層の勾配は dE/dY = y − t(予測 − 正解、§3.7)です。"),
-    _mistake("bias-grad-not-summed", "dE/db not summed over the rows", "dE/db を行について足していない",
-             "b is added to every row of X, so dE/db adds up dE/dY over the rows: sum(dE/dY, axis=0).",
-             "b は X のすべての行に足されるので、dE/db は dE/dY を行について足したもの sum(dE/dY, axis=0) です。"),
-    _mistake("bias-grad-averaged", "dE/db averaged instead of summed", "dE/db を和でなく平均にしている",
-             "dE/db = sum(dE/dY, axis=0): a sum over the rows, not the mean.",
-             "dE/db = sum(dE/dY, axis=0) です。行についての和であり、平均ではありません。"),
 )
 _BY_ID = {m.id: m for m in MISTAKES}
+_CAT = catalogue.MISTAKES
 
 DY_2 = ref.dE_dY
 
@@ -62,7 +59,8 @@ def check_value(ctx: ItemContext, name: str, expected, label_en: str, label_ja: 
             if is_close(arr, wrong):
                 mistake = m
         if np.squeeze(arr).shape == np.squeeze(expected).T.shape and is_close(np.squeeze(arr).T, np.squeeze(expected)):
-            mistake = _BY_ID["answer-transposed"]
+            # a transposed dE/dW is exactly dE/dYᵀ·X, the catalogued mistake
+            mistake = _CAT["affine-dw-transpose"] if "dW" in name else _BY_ID["answer-transposed"]
         alt_en = f" (or any shape that squeezes to {want})" if want != expected.shape else ""
         alt_ja = f"(squeeze して {want} になる形状なら可)" if want != expected.shape else ""
         raise Fail(M(f"{what.en} has shape {arr.shape}; expected shape {expected.shape}{alt_en}.",
@@ -94,8 +92,8 @@ def ex2_dX(ctx):
 
 def ex2_db(ctx):
     check_value(ctx, "ex2_db", ref.ex2_db, "dE/db of problem 2", "問題 2 の dE/db",
-                variants={_BY_ID["bias-grad-averaged"]: DY_2.mean(axis=0)},
-                shape_variants={_BY_ID["bias-grad-not-summed"]: DY_2})
+                variants={_CAT["affine-db-mean"]: DY_2.mean(axis=0)},
+                shape_variants={_CAT["affine-db-not-summed"]: DY_2, _CAT["affine-db-wrong-axis"]: DY_2.sum(axis=1)})
 
 
 H1 = M("Y = XW = [3, 3], so dE/dY = [y1 − 1, y2 − 2]; then dE/dX = dE/dY·Wᵀ and dE/dW = Xᵀ·dE/dY (§3.6, §3.7).",

@@ -14,6 +14,7 @@ import numpy as np
 from exercises.common import M, as_array, assert_close, check_no_mutation, fwd_msg
 from grader.compare import ATOL, RTOL, Fail
 from grader.context import ItemContext
+from exercises import mistakes as catalogue
 from grader.spec import Exercise, Item, Mistake
 from reference import layers as ref
 
@@ -59,31 +60,19 @@ def ref_train(gamma, beta, x, dout, eps):
 
 # ------------------------------------------------------------------ mistakes
 
+# Exercise-specific mistakes, then the catalogued ones (exercises/mistakes.py) these checks can name.
 MISTAKES = (
-    Mistake("bn-unbiased-variance", M(
-        "Unbiased variance (1/(N−1)) in batch normalisation",
-        "バッチ正規化で不偏分散(1/(N−1))を使っている"), M(
-        "The text normalises with the biased variance v = mean((x − μ)², axis=0), i.e. 1/N (np.var's default, "
-        "ddof=0). np.std(x, ddof=1) or a division by N−1 gives a different result.",
-        "テキストでは v = mean((x − μ)², axis=0)、つまり 1/N で割る分散(np.var の既定 ddof=0)で正規化します。"
-        "ddof=1 や N−1 での割り算では結果が変わります。"), "8.2"),
-    Mistake("bn-wrong-axis", M(
-        "Batch normalisation over the wrong axis",
-        "バッチ正規化の軸が違う"), M(
-        "Mean and variance are taken over the mini-batch, for each neuron: axis=0 of x (N, K). "
-        "axis=1 normalises each sample across its neurons instead.",
-        "平均と分散はニューロンごとにミニバッチ方向(x (N, K) の axis=0)で計算します。"
-        "axis=1 では各データをニューロン方向に正規化してしまいます。"), "8.2"),
-    Mistake("bn-backward-missing-mean-term", M(
-        "Batch-norm backward without the c = mean(dE/dY) term",
-        "バッチ正規化の逆伝播で c = mean(dE/dY) の項が抜けている"), M(
-        "dE/dX = γ/σ (dE/dY − c − X̃·d) with c = mean(dE/dY, axis=0): the mean itself depends on x.",
-        "dE/dX = γ/σ (dE/dY − c − X̃·d)、c = mean(dE/dY, axis=0) です。平均 μ も x に依存します。"), "8.2"),
-    Mistake("bn-backward-missing-xhat-term", M(
-        "Batch-norm backward without the X̃·d term",
-        "バッチ正規化の逆伝播で X̃·d の項が抜けている"), M(
-        "dE/dX = γ/σ (dE/dY − c − X̃·d) with d = mean(X̃·dE/dY, axis=0): the variance depends on x too.",
-        "dE/dX = γ/σ (dE/dY − c − X̃·d)、d = mean(X̃·dE/dY, axis=0) です。分散も x に依存します。"), "8.2"),
+    # one kind (counted under one id), two explanations: which of the two terms is missing
+    Mistake("bn-backward-missing-term", catalogue.MISTAKES["bn-backward-missing-term"].title, M(
+        "The term c = mean(dE/dY, axis=0) is missing: dE/dX = γ/σ (dE/dY − c − X̃·d) (§8.2) — the batch mean μ "
+        "depends on x as well.",
+        "c = mean(dE/dY, axis=0) の項が抜けています: dE/dX = γ/σ (dE/dY − c − X̃·d)(§8.2)。バッチ平均 μ も x に"
+        "依存します。"), "8.2"),
+    Mistake("bn-backward-missing-term", catalogue.MISTAKES["bn-backward-missing-term"].title, M(
+        "The term X̃·d with d = mean(X̃·dE/dY, axis=0) is missing: dE/dX = γ/σ (dE/dY − c − X̃·d) (§8.2) — "
+        "the batch variance depends on x as well.",
+        "X̃·d(d = mean(X̃·dE/dY, axis=0))の項が抜けています: dE/dX = γ/σ (dE/dY − c − X̃·d)(§8.2)。"
+        "バッチの分散も x に依存します。"), "8.2"),
     Mistake("bn-backward-constant-stats", M(
         "Batch-norm backward treats μ and σ as constants",
         "バッチ正規化の逆伝播で μ と σ を定数扱いしている"), M(
@@ -101,11 +90,6 @@ MISTAKES = (
         "dγ や dβ を和ではなく平均にしている"), M(
         "dβ = sum(dE/dY, axis=0) and dγ = sum(X̃·dE/dY, axis=0) (§8.2): sums, not means.",
         "dβ = sum(dE/dY, axis=0)、dγ = sum(X̃·dE/dY, axis=0)(§8.2)。平均ではなく和です。"), "8.2"),
-    Mistake("bn-running-average-reversed", M(
-        "Running average weights reversed",
-        "移動平均の重みが逆"), M(
-        "running = momentum·running + (1 − momentum)·batch: with momentum 0.9 the old value keeps 90 %.",
-        "running = momentum·running + (1 − momentum)·batch です。momentum 0.9 なら古い値を 90 % 残します。"), "8.2"),
     Mistake("bn-running-not-updated", M(
         "Running statistics never updated",
         "移動平均が更新されていない"), M(
@@ -113,14 +97,9 @@ MISTAKES = (
         "test mode can use them (§8.2).",
         "学習時の forward のたびにバッチの統計量で running_mean と running_var を更新します。"
         "テスト時にそれを使います(§8.2)。"), "8.2"),
-    Mistake("bn-batch-stats-at-test", M(
-        "Batch statistics used at test time",
-        "テスト時にバッチの統計量を使っている"), M(
-        "With train_flg=False the layer normalises with the running mean and variance from training; "
-        "with batch statistics a batch of one always gives y = β (§8.2).",
-        "train_flg=False のときは学習時に蓄えた移動平均・移動分散で正規化します。バッチの統計量を使うと、"
-        "データ数 1 のとき常に y = β になってしまいます(§8.2)。"), "8.2"),
-)
+) + tuple(catalogue.MISTAKES[mid] for mid in ("bn-ddof1", "bn-wrong-axis", "bn-running-reversed",
+                                              "bn-batch-stats-at-test"))
+MISSING_MEAN_TERM, MISSING_XHAT_TERM = MISTAKES[0], MISTAKES[1]
 
 
 def wrong_forward(gamma, beta, x, eps=1e-7):
@@ -130,7 +109,7 @@ def wrong_forward(gamma, beta, x, eps=1e-7):
     unbiased = gamma * xc / np.sqrt(np.sum(xc ** 2, axis=0) / (n - 1) + eps) + beta
     xr = x - x.mean(axis=1, keepdims=True)
     wrong_axis = gamma * xr / np.sqrt(np.mean(xr ** 2, axis=1, keepdims=True) + eps) + beta
-    return {"bn_unbiased_variance": unbiased, "bn_wrong_axis": wrong_axis}
+    return {"bn_ddof1": unbiased, "bn_wrong_axis": wrong_axis}
 
 
 # ------------------------------------------------------------------ forward
@@ -168,10 +147,9 @@ def _backward_variants(ctx, gamma, x, dout, eps=1e-7):
     xn = (x - x.mean(axis=0)) / std
     c, d = dout.mean(axis=0), np.mean(xn * dout, axis=0)
     g = gamma / std
-    return ctx.variants(bn_backward_missing_mean_term=g * (dout - xn * d),
-                    bn_backward_missing_xhat_term=g * (dout - c),
-                    bn_backward_constant_stats=g * dout,
-                    bn_backward_sums_for_means=g * (dout - n * c - xn * n * d))
+    return {MISSING_MEAN_TERM: g * (dout - xn * d), MISSING_XHAT_TERM: g * (dout - c),
+            **ctx.variants(bn_backward_constant_stats=g * dout,
+                           bn_backward_sums_for_means=g * (dout - n * c - xn * n * d))}
 
 
 def bn_backward(ctx: ItemContext):
@@ -236,8 +214,8 @@ def _running_variants(batches, momentum, mean0, var0):
         rev_m = (1 - momentum) * rev_m + momentum * x.mean(axis=0)
         rev_v = (1 - momentum) * rev_v + momentum * x.var(axis=0)
         unb_v = momentum * unb_v + (1 - momentum) * x.var(axis=0, ddof=1)
-    return ({"bn_running_average_reversed": rev_m, "bn_running_not_updated": mean0},
-            {"bn_running_average_reversed": rev_v, "bn_unbiased_variance": unb_v, "bn_running_not_updated": var0})
+    return ({"bn_running_reversed": rev_m, "bn_running_not_updated": mean0},
+            {"bn_running_reversed": rev_v, "bn_ddof1": unb_v, "bn_running_not_updated": var0})
 
 
 def _running_from_test_mode(ctx: ItemContext, obj, gamma, beta, d):

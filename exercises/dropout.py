@@ -15,6 +15,7 @@ import numpy as np
 from exercises.common import M, as_array, assert_close, check_no_mutation, fwd_msg
 from grader.compare import Fail
 from grader.context import ItemContext
+from exercises import mistakes as catalogue
 from grader.spec import Exercise, Item, Mistake
 
 CLS = "Dropout"
@@ -22,28 +23,8 @@ FALSE_FAIL = 1e-10  # probability that a correct layer fails one fraction check
 DX = M("dx (the value returned by backward)", "dx(backward の返り値)")
 Y = fwd_msg(CLS)
 
+# Exercise-specific mistakes, then the catalogued ones (exercises/mistakes.py) these checks can name.
 MISTAKES = (
-    Mistake("dropout-inverted", M(
-        "Inverted dropout instead of the text's dropout",
-        "テキストのドロップアウトではなく inverted dropout になっている"), M(
-        "Your layer scales by 1/(1−p) during training and leaves x unchanged at test time: that is \"inverted "
-        "dropout\" (PyTorch, Keras). The text (§9.2) uses the original form: training y = x·M (kept values "
-        "unchanged), test y = x·(1−p); backward dE/dX = dE/dY·M.",
-        "あなたの層は学習時に 1/(1−p) 倍し、テスト時は x をそのまま返しています。これは「inverted dropout」"
-        "(PyTorch や Keras の方式)です。テキスト(§9.2)は元の形です: 学習時 y = x·M(残す値はそのまま)、"
-        "テスト時 y = x·(1−p)、逆伝播 dE/dX = dE/dY·M。"), "9.2"),
-    Mistake("dropout-keep-probability", M(
-        "p used as the probability of keeping a unit",
-        "p を「残す確率」として使っている"), M(
-        "dropout_ratio p is the probability that an output is set to 0 (dropped); it is kept with probability "
-        "1 − p, e.g. mask = np.random.rand(*x.shape) > p. At test time y = x·(1 − p).",
-        "dropout_ratio p は出力を 0 にする(消去する)確率で、残す確率は 1 − p です(例: "
-        "mask = np.random.rand(*x.shape) > p)。テスト時は y = x·(1 − p) です。"), "9.2"),
-    Mistake("dropout-new-mask-in-backward", M(
-        "A new mask drawn in backward",
-        "backward で新しいマスクを作っている"), M(
-        "backward must use the mask of the last forward (store it in self.mask): dE/dX = dE/dY·M.",
-        "backward では直前の forward のマスクを使います(self.mask に保存): dE/dX = dE/dY·M。"), "9.2"),
     Mistake("dropout-shared-mask", M(
         "One mask shared by the whole mini-batch",
         "ミニバッチ全体で同じマスクを使っている"), M(
@@ -51,7 +32,7 @@ MISTAKES = (
         "(np.random.rand(*x.shape), not np.random.rand(x.shape[1])).",
         "マスク M は X と同じ型の配列で、データごとに消去するニューロンが変わります"
         "(np.random.rand(x.shape[1]) ではなく np.random.rand(*x.shape))。"), "9.2"),
-)
+) + tuple(catalogue.MISTAKES[mid] for mid in ("dropout-inverted", "dropout-keep-p", "dropout-new-mask-in-backward"))
 
 
 INVERTED = M("That is \"inverted dropout\" (scale by 1/(1−p) while training, identity at test time); the text (§9.2) "
@@ -101,7 +82,7 @@ def _check_fraction(ctx, kept, p, what):
     bound = fraction_bound(kept.size)
     if abs(dropped - p) <= bound:
         return
-    mistake = ctx.mistake("dropout-keep-probability") if abs(dropped - (1 - p)) <= bound else None
+    mistake = ctx.mistake("dropout-keep-p") if abs(dropped - (1 - p)) <= bound else None
     raise Fail(M(f"{what.en}: {dropped:.4f} of the {kept.size} outputs are 0, but with dropout_ratio={p:g} the "
                  f"fraction should be {p:g} (±{bound:.4f}, a range a correct layer leaves with probability below "
                  f"{FALSE_FAIL:g}).",
@@ -191,7 +172,7 @@ def dropout_test_mode(ctx: ItemContext):
     try:
         assert_close(y.value, x * (1 - p), Y + M(f"with train_flg=False (dropout_ratio={p:g}: y = x·(1−p))",
                                                  f"(train_flg=False、dropout_ratio={p:g}: y = x·(1−p))"),
-                     variants=ctx.variants(dropout_inverted=x if inverted else None, dropout_keep_probability=x * p))
+                     variants=ctx.variants(dropout_inverted=x if inverted else None, dropout_keep_p=x * p))
     except Fail as fail:
         name_inverted(fail)
         raise

@@ -42,7 +42,8 @@ from exercises.common import M, as_array
 from grader.compare import Fail, fmt
 from grader.context import ItemContext
 from grader.messages import Msg
-from grader.spec import Exercise, Item, Mistake
+from exercises import mistakes as catalogue
+from grader.spec import Exercise, Item
 from reference.initialization import init_std
 
 P_TEST = 1e-11
@@ -158,27 +159,9 @@ def check_mean_var(x: np.ndarray, sigma: float, what: Msg, formula: Msg, mistake
 
 # ---------------------------------------------------------------------------------------- mistakes
 
-MISTAKES = (
-    Mistake("glorot-fan-in-only",
-            M("Glorot–Bengio with 1/n_in", "Glorot–Bengio の分散が 1/n_in"),
-            M("The text's Glorot–Bengio variance is 2/(n_in + n_out) (§7.2); 1/n_in is the simplified form of "
-              "another book, not the one asked for.",
-              "テキストの Glorot–Bengio の分散は 2/(n_in + n_out) です(§7.2)。1/n_in は別の本の簡略形です。"), "7.2"),
-    Mistake("he-missing-factor-2",
-            M("He with 1/n_in", "He の分散が 1/n_in"),
-            M("He's variance is 2/n_in (§7.2): the factor 2 makes up for ReLU zeroing half of the inputs.",
-              "He の分散は 2/n_in です(§7.2)。ReLU が入力の半分を 0 にする分を 2 倍で補います。"), "7.2"),
-    Mistake("std-as-variance",
-            M("standard deviation and variance confused", "標準偏差と分散の取り違え"),
-            M("Multiply standard normal values by the standard deviation σ = √variance, e.g. "
-              "`np.random.randn(n_in, n_out) * np.sqrt(2 / n_in)`.",
-              "標準正規乱数には標準偏差 σ = √分散 を掛けます。例: `np.random.randn(n_in, n_out) * np.sqrt(2 / n_in)`。"),
-            "7"),
-    Mistake("uniform-draw",
-            M("uniform instead of normal", "正規分布ではなく一様分布"),
-            M("The text draws W from a normal distribution (§7): use np.random.randn or np.random.normal.",
-              "テキストでは W を正規分布からとります(§7)。np.random.randn か np.random.normal を使います。"), "7"),
-)
+# All from the shared catalogue (exercises/mistakes.py).
+MISTAKES = tuple(catalogue.MISTAKES[mid] for mid in (
+    "glorot-book-form", "he-variance-1-over-n", "init-variance-as-std", "init-std-as-variance", "init-uniform"))
 _MISTAKE = {m.id: m for m in MISTAKES}
 
 # ---------------------------------------------------------------------------------------- checks
@@ -233,8 +216,8 @@ def _method_item(method: str):
         for (n_in, n_out, _), arr in zip(calls, _draw(ctx, calls)):
             sigma = init_std(n_in, n_out, method)
             # variances that known mistakes produce: 1/n_in, and the variance used as σ (σ⁴)
-            one_over = "glorot-fan-in-only" if method == "xavier" else "he-missing-factor-2"
-            wrong = {_MISTAKE[one_over]: 1.0 / n_in, _MISTAKE["std-as-variance"]: sigma ** 4}
+            one_over = "glorot-book-form" if method == "xavier" else "he-variance-1-over-n"
+            wrong = {_MISTAKE[one_over]: 1.0 / n_in, _MISTAKE["init-variance-as-std"]: sigma ** 4}
             check_mean_var(arr, sigma, _what(n_in, n_out, method), FORMULA[method], wrong)
     check.__name__ = f"init_{method}"
     return check
@@ -246,7 +229,7 @@ def init_float(ctx: ItemContext):
         check_mean_var(arr, std, _what(n_in, n_out, std),
                        M(f"a float method is the standard deviation itself, σ = {std}",
                          f"method が数値のときはそれ自体が標準偏差 σ = {std}"),
-                       {_MISTAKE["std-as-variance"]: std})  # √method used as σ: variance = method
+                       {_MISTAKE["init-std-as-variance"]: std})  # √method used as σ: variance = method
 
 
 def init_normal(ctx: ItemContext):
@@ -266,7 +249,7 @@ def init_normal(ctx: ItemContext):
                          f"正規分布とのずれ(コルモゴロフ–スミルノフ距離)が {d:.3f} です(この大きさの正規乱数なら "
                          f"{thr:.3f} 未満)。尖度 E[x⁴]/σ⁴ は {kurt:.2f} です(正規分布は 3、一様分布は 1.8)。§7 では W "
                          "を正規分布からとります(np.random.randn か np.random.normal)。"),
-                       mistake=_MISTAKE["uniform-draw"] if 1.6 < kurt < 2.0 else None)
+                       mistake=_MISTAKE["init-uniform"] if 1.6 < kurt < 2.0 else None)
 
 
 SMALL_SHAPE = (4, 6)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from exercises.common import (M, assert_close, check_forward, check_no_mutation, fwd_msg, loss_scalar,
+from exercises.common import (M, Fail, assert_close, check_forward, check_no_mutation, fwd_msg, loss_scalar,
                               run_loss_backward)
 from grader.context import ItemContext
 from grader.spec import Exercise, Item
@@ -21,9 +21,9 @@ def _dx_against_own_forward(ctx: ItemContext, cls: str, ctor: dict, x, dout, dx_
     return ctx.numerical_vjp(build, x, dout, what=fwd_msg(cls))
 
 
-def _check_dx(ctx, cls, ctor, x, dout, dx_value, expected, section):
+def _check_dx(ctx, cls, ctor, x, dout, dx_value, expected, section, variants=None):
     try:
-        return assert_close(dx_value, expected, DX)
+        return assert_close(dx_value, expected, DX, variants=variants)
     except Exception as fail:
         try:
             numeric = _dx_against_own_forward(ctx, cls, ctor, x, dout, dx_value)
@@ -47,7 +47,13 @@ def affine_forward(ctx: ItemContext):
 
 
 def affine_backward(ctx: ItemContext):
-    x, W, bias, dout = ctx.randn(5, 4), ctx.randn(4, 3), ctx.randn(3), ctx.randn(5, 3)
+    # a square W first: dout·W (W instead of Wᵀ) then gives a value to recognise instead of a shape error
+    for k, l in ((4, 4), (4, 3)):
+        _affine_backward_case(ctx, 5, k, l)
+
+
+def _affine_backward_case(ctx: ItemContext, n: int, k: int, l: int):
+    x, W, bias, dout = ctx.randn(n, k), ctx.randn(k, l), ctx.randn(l), ctx.randn(n, l)
     b = ctx.batch()
     obj = b.new("Affine", W=W, b=bias)
     b.method(obj, "forward", x, want=False)
@@ -55,16 +61,19 @@ def affine_backward(ctx: ItemContext):
     dW = b.attr(obj, "dW")
     db = b.attr(obj, "db")
     b.run()
-    _check_dx(ctx, "Affine", {"W": W, "b": bias}, x, dout, dx.value, dout @ W.T, "3.7")
+    shapes = M(f"(x of shape {x.shape}, W of shape {W.shape})", f"(x の形状 {x.shape}、W の形状 {W.shape})")
+    _check_dx(ctx, "Affine", {"W": W, "b": bias}, x, dout, dx.value, dout @ W.T, "3.7",
+              variants=ctx.variants(affine_dx_no_transpose=dout @ W if k == l else None))
     # dW and db against the numerical gradient of the student's own forward w.r.t. W and b
     num_dW = ctx.numerical_vjp(lambda bb, Wv: bb.method(bb.new("Affine", W=Wv, b=bias), "forward", x), W, dout,
                                what=fwd_msg("Affine"))
     assert_close(dW.value, x.T @ dout, M("self.dW", "self.dW"),
-                 context=None if np.allclose(num_dW, x.T @ dout) else M(
+                 variants=ctx.variants(affine_dw_transpose=dout.T @ x),
+                 context=shapes if np.allclose(num_dW, x.T @ dout) else shapes + M(
                      "(Your forward's numerical gradient also differs — check forward.)",
                      "(forward の数値微分とも一致しません。forward も確認してください。)"))
-    assert_close(db.value, dout.sum(axis=0), M("self.db", "self.db"),
-                 variants=ctx.variants(affine_db_mean=dout.mean(axis=0)))
+    assert_close(db.value, dout.sum(axis=0), M("self.db", "self.db"), context=shapes,
+                 variants=ctx.variants(affine_db_mean=dout.mean(axis=0), affine_db_not_summed=dout))
 
 
 def affine_worked_examples(ctx: ItemContext):
@@ -79,7 +88,9 @@ def affine_worked_examples(ctx: ItemContext):
     dW = b.attr(obj, "dW")
     b.run()
     assert_close(dx.value, [[4.0, 3.0, 4.0]], M("§3.6 1-(1) dE/dX", "§3.6 1-(1) の dE/dX"))
-    assert_close(dW.value, [[4.0, 2.0], [-2.0, -1.0], [2.0, 1.0]], M("§3.6 1-(1) dE/dW", "§3.6 1-(1) の dE/dW"))
+    dW_expected = X.T @ dY
+    assert_close(dW.value, dW_expected, M("§3.6 1-(1) dE/dW", "§3.6 1-(1) の dE/dW"),
+                 variants=ctx.variants(affine_dw_transpose=dW_expected.T))
     X2 = np.array([[1.0, 3.0], [2.0, -1.0], [0.0, 1.0]])
     dY2 = np.array([[1.0, 0.0], [0.0, -1.0], [1.0, 1.0]])
     b = ctx.batch()
@@ -89,7 +100,8 @@ def affine_worked_examples(ctx: ItemContext):
     db2 = b.attr(obj, "db")
     b.run()
     assert_close(dx2.value, dY2, M("§3.6 2 dE/dX (W = I)", "§3.6 2 の dE/dX(W = 単位行列)"))
-    assert_close(db2.value, [2.0, 0.0], M("§3.6 2 dE/db", "§3.6 2 の dE/db"))
+    assert_close(db2.value, [2.0, 0.0], M("§3.6 2 dE/db", "§3.6 2 の dE/db"),
+                 variants=ctx.variants(affine_db_mean=dY2.mean(axis=0), affine_db_not_summed=dY2))
 
 
 def affine_no_mutation(ctx: ItemContext):
@@ -101,7 +113,9 @@ def affine_no_mutation(ctx: ItemContext):
 
 def sigmoid_forward(ctx: ItemContext):
     x = np.concatenate([ctx.randn(3, 4, scale=3.0), np.array([[-1000.0, -50.0, 50.0, 1000.0]])])
-    check_forward(ctx, "Sigmoid", {}, (x,), sigmoid(x))
+    with np.errstate(over="ignore", invalid="ignore"):
+        overflowing = np.exp(x) / (1 + np.exp(x))  # inf/inf = nan at x = 1000
+    check_forward(ctx, "Sigmoid", {}, (x,), sigmoid(x), variants=ctx.variants(sigmoid_overflow=overflowing))
 
 
 def sigmoid_backward(ctx: ItemContext):
@@ -112,7 +126,9 @@ def sigmoid_backward(ctx: ItemContext):
     dx = b.method(obj, "backward", dout)
     b.run()
     y = sigmoid(x)
-    _check_dx(ctx, "Sigmoid", {}, x, dout, dx.value, dout * y * (1 - y), "3.7")
+    _check_dx(ctx, "Sigmoid", {}, x, dout, dx.value, dout * y * (1 - y), "3.7",
+              variants=ctx.variants(sigmoid_backward_from_x=dout * x * (1 - x),
+                                    sigmoid_derivative_without_dout=y * (1 - y)))
 
 
 def sigmoid_no_mutation(ctx: ItemContext):
@@ -134,7 +150,8 @@ def relu_backward(ctx: ItemContext):
     b.run()
     expected = dout * (x > 0)
     assert_close(dx.value, expected, DX,
-                 variants=ctx.variants(relu_mask_inverted=dout * (x <= 0), relu_mask_from_dout=dout * (dout > 0)))
+                 variants=ctx.variants(relu_mask_inverted=dout * (x <= 0), relu_mask_from_dout=dout * (dout > 0),
+                                       relu_mask_missing=dout))
 
 
 def relu_no_mutation(ctx: ItemContext):
@@ -183,7 +200,7 @@ def sigmoid_loss_forward(ctx: ItemContext):
         expected = ref.SigmoidWithLoss().forward(x, t)
         assert_close(loss_scalar(loss.value, "SigmoidWithLoss"), expected,
                      fwd_msg("SigmoidWithLoss") + M(f"(x of shape {shape})", f"(x の形状 {shape})"),
-                     rtol=1e-4, atol=1e-6)
+                     rtol=1e-4, atol=1e-6, variants=ctx.variants(ce_sum_not_mean=8 * expected))
 
 
 def sigmoid_loss_backward(ctx: ItemContext):
@@ -199,14 +216,28 @@ def sigmoid_loss_no_mutation(ctx: ItemContext):
     check_no_mutation(ctx, "SigmoidWithLoss", {}, (x, t), names=("x", "t"))
 
 
+def _softmax_mistakes(x, t, delta: float = 1e-7) -> dict:
+    """(loss, dx) of the typical softmax mistakes: normalised over the wrong axis (axis 0, shifted by the
+    column maxima), and without the max shift (exp overflows to inf and inf/inf gives nan)."""
+    n = x.shape[0]
+    e0 = np.exp(x - x.max(axis=0, keepdims=True))
+    y_axis0 = e0 / e0.sum(axis=0, keepdims=True)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        e = np.exp(x)
+        y_noshift = e / e.sum(axis=1, keepdims=True)
+        return {name: (-np.sum(t * np.log(y + delta)) / n, (y - t) / n)
+                for name, y in (("softmax_wrong_axis", y_axis0), ("softmax_no_max_shift", y_noshift))}
+
+
 def softmax_loss_forward(ctx: ItemContext):
     x, t = _probs_targets(ctx, 6, 4)
     b = ctx.batch()
     loss = b.method(b.new("SoftmaxWithLoss"), "forward", x, t)
     b.run()
     expected = ref.SoftmaxWithLoss().forward(x, t)
+    wrong = _softmax_mistakes(x, t)
     assert_close(loss_scalar(loss.value, "SoftmaxWithLoss"), expected, fwd_msg("SoftmaxWithLoss"),
-                 variants=ctx.variants(loss_missing_1_over_n=6 * expected))
+                 variants=ctx.variants(ce_sum_not_mean=6 * expected, softmax_wrong_axis=wrong["softmax_wrong_axis"][0]))
 
 
 def softmax_loss_backward(ctx: ItemContext):
@@ -215,7 +246,9 @@ def softmax_loss_backward(ctx: ItemContext):
     y = ref.SoftmaxWithLoss()
     y.forward(x, t)
     expected = y.backward()
-    assert_close(dx, expected, DX, variants=ctx.variants(backward_missing_1_over_n=6 * expected))
+    wrong = _softmax_mistakes(x, t)
+    assert_close(dx, expected, DX, variants=ctx.variants(backward_missing_1_over_n=6 * expected,
+                                                         softmax_wrong_axis=wrong["softmax_wrong_axis"][1]))
 
 
 def softmax_loss_large_scores(ctx: ItemContext):
@@ -227,9 +260,21 @@ def softmax_loss_large_scores(ctx: ItemContext):
     loss, dx = run_loss_backward(ctx, "SoftmaxWithLoss", x, t)
     context = M("(scores like [1000, 999, 998]: subtract the row maximum before exp, §5.2)",
                 "(スコアが [1000, 999, 998] のように大きい場合: exp の前に行ごとの最大値を引きます。§5.2)")
-    assert_close(loss_scalar(loss, "SoftmaxWithLoss"), expected_loss, fwd_msg("SoftmaxWithLoss"), context=context,
-                 rtol=1e-4, atol=1e-5)
-    assert_close(dx, expected_dx, DX, context=context)
+    wrong = _softmax_mistakes(x, t)
+    try:
+        assert_close(loss_scalar(loss, "SoftmaxWithLoss"), expected_loss, fwd_msg("SoftmaxWithLoss"),
+                     context=context, rtol=1e-4, atol=1e-5,
+                     variants=ctx.variants(**{k: v[0] for k, v in wrong.items()}))
+    except Fail as fail:
+        if fail.mistake is None:  # the loss depends on the δ in the log; dx does not: it can still tell
+            try:
+                assert_close(dx, expected_dx, DX, variants=ctx.variants(**{k: v[1] for k, v in wrong.items()}))
+            except Fail as dx_fail:
+                fail.mistake = dx_fail.mistake
+        raise
+    assert_close(dx, expected_dx, DX, context=context,
+                 variants=ctx.variants(backward_missing_1_over_n=3 * expected_dx,
+                                       **{k: v[1] for k, v in wrong.items()}))
 
 
 def softmax_loss_no_mutation(ctx: ItemContext):

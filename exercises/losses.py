@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from exercises.common import M, assert_close, assert_unchanged
-from grader.compare import Fail, as_scalar
+from grader.compare import Fail, match_variant, as_scalar
 from grader.context import ItemContext
 from grader.messages import Msg
 from grader.session import StudentError
+from exercises import mistakes as catalogue
 from grader.spec import Exercise, Item, Mistake
 from reference import functions as ref
 
@@ -22,25 +23,9 @@ def _mistake(mid, section, en_title, ja_title, en, ja):
     return Mistake(mid, M(en_title, ja_title), M(en, ja), section)
 
 
+# Exercise-specific mistakes; the common ones (1/N, ½, δ, the sign, softmax's axis and max shift) come from
+# the shared catalogue, exercises/mistakes.py.
 MISTAKES = (
-    _mistake("mse-missing-half", "2.1", "½ missing in the squared error", "2 乗誤差の ½ がない",
-             "The text's regression loss is (1/2N) Σ (y − t)²: the ½ makes its derivative y − t.",
-             "テキストの回帰の誤差は (1/2N) Σ (y − t)² です。½ があるので微分が y − t になります。"),
-    _mistake("loss-not-divided-by-batch", "2", "not divided by the batch size N", "バッチサイズ N で割っていない",
-             "A mini-batch loss is the mean over the N samples: divide the sum by N = y.shape[0].",
-             "ミニバッチの損失は N 個のデータの平均です。和を N = y.shape[0] で割ります。"),
-    _mistake("loss-mean-over-elements", "2", "divided by the number of elements, not by N",
-             "要素数で割っていて N で割っていない",
-             "np.mean divides by N·K (every element); the text divides the sum over samples and outputs by N only.",
-             "np.mean は全要素数 N·K で割ります。テキストの式は、データと出力についての和を N だけで割ります。"),
-    _mistake("loss-sign-flipped", "2", "the minus sign of the cross-entropy is missing",
-             "交差エントロピーのマイナス符号がない",
-             "Cross-entropy is −Σ t log y: log y ≤ 0, so the loss is ≥ 0.",
-             "交差エントロピーは −Σ t log y です。log y ≤ 0 なので損失は 0 以上になります。"),
-    _mistake("softmax-wrong-axis", "2.3", "softmax normalised over the wrong axis", "softmax の正規化の軸が違う",
-             "Each row (one sample's K scores) must sum to 1: use axis=-1 (or axis=1) with keepdims=True.",
-             "各行(1 つのデータの K 個のスコア)の和が 1 になるようにします。axis=-1(または axis=1)と "
-             "keepdims=True を使います。"),
     _mistake("softmax-whole-batch", "2.3", "softmax normalised over the whole batch", "softmax をバッチ全体で正規化している",
              "np.sum(np.exp(x)) without an axis adds up every row; normalise each row separately.",
              "axis を指定しない np.sum(np.exp(x)) は全行を足してしまいます。行ごとに正規化します。"),
@@ -51,11 +36,10 @@ MISTAKES = (
              "1 次元の y では y.shape[0] はクラス数 K でありバッチサイズではありません。先に (1, K) に reshape "
              "します(書籍の `if y.ndim == 1: ...`)。"),
 )
-_BY_ID = {m.id: m for m in MISTAKES}
 
 
 def _variants(**by_id):
-    return {_BY_ID[k.replace("_", "-")]: v for k, v in by_id.items() if v is not None}
+    return catalogue.variants(MISTAKES, **by_id)
 
 
 def check_scalar(got: float, expected: float, what: Msg, variants=None, context: Msg | None = None,
@@ -64,10 +48,8 @@ def check_scalar(got: float, expected: float, what: Msg, variants=None, context:
     ctx_en = f" {context.en}" if context else ""
     ctx_ja = context.ja if context else ""
     mistake = None
-    for m, wrong in (variants or {}).items():
-        if wrong is not None and np.isfinite(got) and abs(got - wrong) <= 10 * (atol + rtol * abs(wrong)):
-            mistake = m
-            break
+    if not abs(got - expected) <= atol + rtol * abs(expected):
+        mistake = match_variant(np.asarray(got, dtype=float), variants, rtol, atol, np.asarray(expected, dtype=float))
     if not np.isfinite(got):
         raise Fail(M(f"{what.en} is {got}, expected the finite value {expected:.6g}.{ctx_en}",
                      f"{what.ja} が {got} になっています。期待値は有限の値 {expected:.6g} です。{ctx_ja}"), mistake=mistake)
@@ -114,8 +96,8 @@ def mse_values(ctx: ItemContext):
         expected = ref.mean_squared_error(y, t)
         k = y.size // n
         check_scalar(_scalar_call(ctx, "mean_squared_error", y, t), expected, _what("mean_squared_error", y),
-                     variants=_variants(mse_missing_half=2 * expected, loss_not_divided_by_batch=n * expected,
-                                        loss_mean_over_elements=expected / k if k > 1 else None))
+                     variants=_variants(mse_missing_half=2 * expected, loss_missing_1_over_n=n * expected,
+                                        loss_divided_by_elements=expected / k if k > 1 else None))
 
 
 # ------------------------------------------------------------------ binary cross-entropy (§2.2)
@@ -126,7 +108,13 @@ def bce_values(ctx: ItemContext):
         t = (ctx.rng.random(shape) < 0.5).astype(float)
         expected = ref.binary_cross_entropy(y, t)
         check_scalar(_scalar_call(ctx, "binary_cross_entropy", y, t), expected, _what("binary_cross_entropy", y),
-                     variants=_variants(loss_not_divided_by_batch=8 * expected, loss_sign_flipped=-expected))
+                     variants=_variants(ce_sum_not_mean=8 * expected, ce_sign_flipped=-expected))
+
+
+def _no_delta(loss) -> float:
+    """What ``loss()`` gives without the δ inside the log: log(0) = −inf, 0·log(0) = nan."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(loss())
 
 
 def bce_edge_cases(ctx: ItemContext):
@@ -144,7 +132,9 @@ def bce_edge_cases(ctx: ItemContext):
                 "例: np.log(y + 1e-7)、np.log(1 - y + 1e-7)。§2.2)")
     check_scalar(_scalar_call(ctx, "binary_cross_entropy", y, t), expected, _what("binary_cross_entropy", y),
                  context=context, atol=1e-5,
-                 variants=_variants(loss_not_divided_by_batch=8 * expected, loss_sign_flipped=-expected))
+                 variants=_variants(ce_sum_not_mean=8 * expected, ce_sign_flipped=-expected,
+                                    ce_no_delta=_no_delta(lambda: -np.sum(t * np.log(y) + (1 - t) * np.log(1 - y))
+                                                          / 8)))
     # exact 0/1 on the wrong side: the true loss is infinite; the contract asks for a finite number
     y2 = np.array([[1.0], [0.0], [0.5], [0.3]])
     t2 = np.array([[0.0], [1.0], [1.0], [0.0]])
@@ -154,7 +144,7 @@ def bce_edge_cases(ctx: ItemContext):
                      "(shape (4, 1)); it must stay finite when y holds exact 0 or 1 — a small δ inside log does that.",
                      f"y = [1, 0, 0.5, 0.3]、t = [0, 1, 1, 0](形状 (4, 1))に対して binary_cross_entropy(y, t) が "
                      f"{got} を返しました。y がちょうど 0 や 1 を含むときも有限でなければなりません"
-                     "(log の中に小さな δ を加えます)。"))
+                     "(log の中に小さな δ を加えます)。"), mistake=catalogue.find("ce-no-delta"))
     if got <= 1.0:
         raise Fail(M(f"binary_cross_entropy(y, t) returned {got:.6g} for y = [1, 0, 0.5, 0.3] and "
                      "t = [0, 1, 1, 0]; two confidently wrong predictions must give a large loss (> 1).",
@@ -188,7 +178,8 @@ LARGE = M("(large scores: subtract the maximum of each row before exp, §5.2 —
 
 def softmax_large_scores(ctx: ItemContext):
     x = np.array([[1000.0, 1000.0, 1000.0], [1000.0, 999.0, 998.0], [-1000.0, 0.0, 1000.0], [5.0, 1.0, -2.0]])
-    assert_close(ctx.call("softmax", x), ref.softmax(x), _softmax_what(x), context=LARGE)
+    assert_close(ctx.call("softmax", x), ref.softmax(x), _softmax_what(x), context=LARGE,
+                 variants=_variants(softmax_no_max_shift=_unshifted_softmax(x)))
     v = np.array([1000.0, 1000.0])
     try:
         got = ctx.call("softmax", v)
@@ -196,7 +187,15 @@ def softmax_large_scores(ctx: ItemContext):
         # a softmax that only takes (N, K) loses `softmax.vector`; here the overflow is graded on a row
         v = v.reshape(1, 2)
         got = ctx.call("softmax", v)
-    assert_close(got, ref.softmax(v), _softmax_what(v), context=LARGE)
+    assert_close(got, ref.softmax(v), _softmax_what(v), context=LARGE,
+                 variants=_variants(softmax_no_max_shift=_unshifted_softmax(v)))
+
+
+def _unshifted_softmax(x: np.ndarray) -> np.ndarray:
+    """softmax without subtracting the maximum: exp(1000) = inf and inf/inf = nan."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(x)
+        return e / np.sum(e, axis=-1, keepdims=True)
 
 
 def softmax_no_mutation(ctx: ItemContext):
@@ -224,8 +223,8 @@ def cee_values(ctx: ItemContext):
         expected = ref.cross_entropy_error(y, t)
         check_scalar(_scalar_call(ctx, "cross_entropy_error", y, t), expected, _what("cross_entropy_error", y),
                      context=M("(t is one-hot, same shape as y.)", "(t は y と同じ形状のワンホット表現です。)"),
-                     variants=_variants(loss_not_divided_by_batch=n * expected, loss_sign_flipped=-expected,
-                                        loss_mean_over_elements=expected / k))
+                     variants=_variants(ce_sum_not_mean=n * expected, ce_sign_flipped=-expected,
+                                        loss_divided_by_elements=expected / k))
 
 
 def cee_single_sample(ctx: ItemContext):
@@ -235,7 +234,7 @@ def cee_single_sample(ctx: ItemContext):
     expected = ref.cross_entropy_error(y, t)
     check_scalar(_scalar_call(ctx, "cross_entropy_error", y, t), expected, _what("cross_entropy_error", y),
                  context=M("(A 1-D y is a single sample: N = 1.)", "(1 次元の y はデータ 1 個です: N = 1。)"),
-                 variants=_variants(cross_entropy_single_sample=expected / 5, loss_sign_flipped=-expected))
+                 variants=_variants(cross_entropy_single_sample=expected / 5, ce_sign_flipped=-expected))
 
 
 def cee_edge_cases(ctx: ItemContext):
@@ -248,8 +247,9 @@ def cee_edge_cases(ctx: ItemContext):
         y[i] /= y[i].sum()
     expected = ref.cross_entropy_error(y, t)
     check_scalar(_scalar_call(ctx, "cross_entropy_error", y, t), expected, _what("cross_entropy_error", y),
-                 variants=_variants(loss_not_divided_by_batch=5 * expected, loss_sign_flipped=-expected,
-                                    loss_mean_over_elements=expected / 4),
+                 variants=_variants(ce_sum_not_mean=5 * expected, ce_sign_flipped=-expected,
+                                    loss_divided_by_elements=expected / 4,
+                                    ce_no_delta=_no_delta(lambda: -np.sum(t * np.log(y)) / 5)),
                  context=M("(y holds exact 0 where t is 0: 0·log 0 must not become nan — add a small δ inside log, "
                            "e.g. np.log(y + 1e-7), §2.3.)",
                            "(t が 0 の位置で y がちょうど 0 です。0·log 0 が nan にならないように、log の中に小さな δ を"

@@ -43,9 +43,12 @@ CATALOGUE: tuple[Mistake, ...] = (
     _m("ce-sum-not-mean", "2.3", "Cross-entropy summed instead of averaged", "交差エントロピーを平均でなく和にしている",
        "Average the cross-entropy over the batch: −Σ t log y / N (§2.3).",
        "交差エントロピーはバッチで平均します: −Σ t log y / N(§2.3)。"),
-    _m("bce-sign", "2.2", "Sign of the binary cross-entropy", "2 値交差エントロピーの符号",
-       "H = −[t log y + (1−t) log(1−y)]: the minus sign makes the loss positive (§2.2).",
-       "H = −[t log y + (1−t) log(1−y)] です。先頭のマイナスで損失は正になります(§2.2)。"),
+    _m("ce-sign-flipped", "2.2", "The minus sign of the cross-entropy is missing",
+       "交差エントロピーのマイナス符号がない",
+       "Cross-entropy is −Σ t log y (binary: −[t log y + (1−t) log(1−y)]): log y ≤ 0, so the minus sign makes "
+       "the loss ≥ 0 (§2.2, §2.3).",
+       "交差エントロピーは −Σ t log y(2 値: −[t log y + (1−t) log(1−y)])です。log y ≤ 0 なので、先頭のマイナスで"
+       "損失は 0 以上になります(§2.2、§2.3)。"),
     # ---------------------------------------------------------------- softmax / activations
     _m("softmax-no-max-shift", "5.2", "Softmax without subtracting the maximum", "ソフトマックスで最大値を引いていない",
        "exp(1000) overflows to inf and inf/inf = nan. Subtract each row's maximum before exp: the result is "
@@ -76,12 +79,23 @@ CATALOGUE: tuple[Mistake, ...] = (
     _m("affine-db-not-summed", "3.6", "db not summed over the batch", "db をバッチで和をとっていない",
        "dE/db = sum(dE/dY, axis=0): b is added to every row, so the gradients of all rows add up (§3.6 例題 2).",
        "dE/db = sum(dE/dY, axis=0) です。b はすべての行に足されるので、全行の勾配を足し合わせます(§3.6 例題 2)。"),
+    _m("affine-db-wrong-axis", "3.6", "db summed over the wrong axis", "db の和をとる軸が違う",
+       "b has one entry per OUTPUT (column): dE/db = sum(dE/dY, axis=0) adds up the rows (the samples). "
+       "axis=1 adds up the columns and gives one number per sample instead (§3.6 例題 2).",
+       "b は出力(列)ごとに 1 つの値です。dE/db = sum(dE/dY, axis=0) は行(データ)について足します。"
+       "axis=1 では列について足してしまい、データごとに 1 つの値になります(§3.6 例題 2)。"),
     _m("affine-db-mean", "3.6", "db averaged instead of summed", "db を和でなく平均にしている",
        "dE/db = sum(dE/dY, axis=0), not the mean: the 1/N is already inside dE/dY (§3.6, §3.7).",
        "dE/db は平均ではなく sum(dE/dY, axis=0) です。1/N はすでに dE/dY に含まれています(§3.6、§3.7)。"),
     _m("relu-mask-inverted", "5.1", "ReLU mask inverted", "ReLU のマスクが逆",
        "Pass dout through where x > 0 and block it (0) where x ≤ 0 — your mask does the opposite (§5.1).",
        "x > 0 のところで dout を通し、x ≤ 0 では 0 にします。マスクが逆になっています(§5.1)。"),
+    _m("relu-mask-missing", "5.1", "ReLU mask missing in backward", "逆伝播で ReLU のマスクがない",
+       "Backpropagating through ReLU zeroes the gradient where the forward input was ≤ 0: dx = dout·(x > 0). "
+       "A mask that is never set (e.g. built from the output as out < 0, which is never true) lets dout "
+       "through everywhere (§5.1, §4.1).",
+       "ReLU を逆伝播するときは、forward の入力が 0 以下だった位置の勾配を 0 にします: dx = dout·(x > 0)。"
+       "出力から out < 0 のように作ったマスクは決して真にならず、dout がすべて通ってしまいます(§5.1、§4.1)。"),
     _m("relu-mask-from-dout", "5.1", "ReLU mask built from dout", "ReLU のマスクを dout から作っている",
        "The mask comes from the forward input x (x > 0), stored in forward — not from dout (§5.1).",
        "マスクは forward の入力 x から作り(x > 0)、forward で保存します。dout から作ってはいけません(§5.1)。"),
@@ -106,8 +120,10 @@ CATALOGUE: tuple[Mistake, ...] = (
        "先に θ ← θ + α²v − (1+α)λg、次に v ← αv − λg と更新します(EXERCISES.md §8)。"
        "『ゼロから作る Deep Learning』旧版は v を先に更新しており、軌道が異なります。"),
     _m("adagrad-no-accumulation", "6", "AdaGrad: h not accumulated", "AdaGrad: h を累積していない",
-       "h ← h + g·g accumulates over ALL steps (kept in the object); using only the current g·g is wrong.",
-       "h ← h + g·g はすべてのステップで累積します(オブジェクトに保持)。現在の g·g だけを使うのは誤りです。"),
+       "h ← h + g·g accumulates over ALL steps (kept in the object, starting at 0); using only the current g·g "
+       "is wrong (§6).",
+       "h ← h + g·g はすべてのステップで累積します(オブジェクトに保持、初期値 0)。現在の g·g だけを使うのは"
+       "誤りです(§6)。"),
     _m("rmsprop-decay-swapped", "6", "RMSprop: ρ and 1−ρ swapped", "RMSprop: ρ と 1−ρ が逆",
        "h ← ρh + (1−ρ)g·g with ρ = decay_rate = 0.99: the old h keeps weight ρ.",
        "h ← ρh + (1−ρ)g·g(ρ = decay_rate = 0.99)。古い h に重み ρ がかかります。"),
@@ -117,8 +133,8 @@ CATALOGUE: tuple[Mistake, ...] = (
        "s̃ = s/(1−β₁ᵗ)、r̃ = r/(1−β₂ᵗ)、または λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) を使います(§6.2)。"
        "補正がないと最初のステップの大きさが大きくずれます。"),
     _m("adam-step-per-key", "6.2", "Adam: step count advanced once per parameter", "Adam: 更新回数をパラメータごとに数えている",
-       "t counts update CALLS: increment it once per update(params, grads), before the loop over the keys.",
-       "t は update の呼び出し回数です。キーのループの前で、update 1 回につき 1 回だけ増やしてください。"),
+       "t counts update CALLS: increment it once per update(params, grads), before the loop over the keys (§6.2).",
+       "t は update の呼び出し回数です。キーのループの前で、update 1 回につき 1 回だけ増やしてください(§6.2)。"),
     _m("adam-lr-compounded", "6.2", "Adam: λ_t compounded over steps", "Adam: λ_t を累積的に更新している",
        "λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) is computed afresh each step from the base λ, not multiplied into λ step "
        "after step (EXERCISES.md corrects §6.2).",
@@ -143,6 +159,11 @@ CATALOGUE: tuple[Mistake, ...] = (
     _m("init-variance-as-std", "7.2", "Variance used as the standard deviation", "分散を標準偏差として使っている",
        "np.random.randn(...) * s needs the STANDARD DEVIATION s = √(variance), e.g. √(2/n_in) (§7.2).",
        "np.random.randn(...) * s の s は標準偏差 √(分散) です。例: √(2/n_in)(§7.2)。"),
+    _m("init-std-as-variance", "7", "Standard deviation used as the variance", "標準偏差を分散として使っている",
+       "A float weight_init_std (method) IS the standard deviation: multiply by it directly, "
+       "np.random.randn(n_in, n_out) * std — not by its square root (§7).",
+       "数値の weight_init_std(method)はそれ自体が標準偏差です。np.random.randn(n_in, n_out) * std のように"
+       "そのまま掛けます。その平方根を掛けてはいけません(§7)。"),
     _m("init-uniform", "7", "Uniform instead of normal initialisation", "正規分布でなく一様分布で初期化している",
        "Draw from a normal distribution N(0, σ²) (np.random.randn · σ), not a uniform one (§7).",
        "一様分布ではなく正規分布 N(0, σ²)(np.random.randn · σ)から取り出します(§7)。"),
@@ -151,8 +172,10 @@ CATALOGUE: tuple[Mistake, ...] = (
        "μ and v are per FEATURE over the batch: mean(X, axis=0) (§8.2), not per sample (axis=1).",
        "μ と v は特徴量ごとにバッチ方向で計算します: mean(X, axis=0)(§8.2)。サンプルごと(axis=1)ではありません。"),
     _m("bn-ddof1", "8.2", "Unbiased variance (ddof=1)", "不偏分散(ddof=1)を使っている",
-       "The text normalises with the biased batch variance v = mean((X − μ)², axis=0), dividing by N (§8.2).",
-       "テキストは N で割る標本分散 v = mean((X − μ)², axis=0) で正規化します(§8.2)。"),
+       "The text normalises with the biased batch variance v = mean((X − μ)², axis=0), i.e. divided by N "
+       "(np.var's default, ddof=0); np.var(x, ddof=1) or a division by N − 1 gives a different result (§8.2).",
+       "テキストは N で割る分散 v = mean((X − μ)², axis=0)(np.var の既定 ddof=0)で正規化します。"
+       "np.var(x, ddof=1) や N − 1 での割り算では結果が変わります(§8.2)。"),
     _m("bn-backward-missing-term", "8.2", "A term of the batch-norm backward is missing",
        "バッチ正規化の逆伝播の項が欠けている",
        "dX = γ/σ·(dY − c − X̃·d) with c = mean(dY, axis=0) and d = mean(X̃·dY, axis=0) (§8.2): all three terms.",
@@ -163,24 +186,33 @@ CATALOGUE: tuple[Mistake, ...] = (
        "train_flg=False のときは訓練中に保持した移動平均・移動分散で正規化します(§8.2)。"
        "そうしないとデータ数 1 で y = β になってしまいます。"),
     _m("bn-running-reversed", "8.2", "Running average weights reversed", "移動平均の重みが逆",
-       "running = momentum·running + (1 − momentum)·batch statistic (momentum = 0.9 keeps 90% of the old value).",
-       "running = momentum·running + (1 − momentum)·バッチの統計量 です(momentum = 0.9 で古い値を 90% 残す)。"),
+       "running = momentum·running + (1 − momentum)·batch statistic: momentum = 0.9 keeps 90 % of the old value "
+       "(§8.2).",
+       "running = momentum·running + (1 − momentum)·バッチの統計量 です。momentum = 0.9 なら古い値を 90 % "
+       "残します(§8.2)。"),
     # ---------------------------------------------------------------- dropout
-    _m("dropout-inverted", "9.2", "Inverted dropout", "逆ドロップアウト(inverted dropout)",
-       "This is 'inverted' dropout (scaling by 1/(1−p) in training, identity at test). The text's form keeps "
-       "y = x·mask in training and scales at test time: y = x·(1 − p) (§9.2).",
-       "これは逆ドロップアウト(訓練時に 1/(1−p) 倍、テスト時は恒等)です。テキストの方式は訓練時 y = x·mask、"
-       "テスト時に y = x·(1 − p) とします(§9.2)。"),
+    _m("dropout-inverted", "9.2", "Inverted dropout instead of the text's dropout",
+       "テキストのドロップアウトではなく inverted dropout になっている",
+       "Your layer scales by 1/(1−p) during training and leaves x unchanged at test time: that is \"inverted "
+       "dropout\" (PyTorch, Keras). The text (§9.2) uses the original form: training y = x·M (kept values "
+       "unchanged), test y = x·(1−p); backward dE/dX = dE/dY·M.",
+       "あなたの層は学習時に 1/(1−p) 倍し、テスト時は x をそのまま返しています。これは「inverted dropout」"
+       "(PyTorch や Keras の方式)です。テキスト(§9.2)は元の形です: 学習時 y = x·M(残す値はそのまま)、"
+       "テスト時 y = x·(1−p)、逆伝播 dE/dX = dE/dY·M。"),
     _m("dropout-new-mask-in-backward", "9.2", "A new mask drawn in backward", "backward で新しいマスクを作っている",
        "backward must reuse the mask of the last forward: dout·mask (§9.2).",
        "backward は直前の forward のマスクを使います: dout·mask(§9.2)。"),
     _m("dropout-keep-p", "9.2", "Keep probability p instead of 1 − p", "残す確率を 1 − p でなく p にしている",
-       "dropout_ratio p is the probability of DROPPING a unit: keep each with probability 1 − p (§9.2).",
-       "dropout_ratio p はユニットを消す確率です。各ユニットは確率 1 − p で残します(§9.2)。"),
+       "dropout_ratio p is the probability that an output is set to 0 (dropped); it is kept with probability "
+       "1 − p, e.g. mask = np.random.rand(*x.shape) > p. At test time y = x·(1 − p) (§9.2).",
+       "dropout_ratio p は出力を 0 にする(消去する)確率で、残す確率は 1 − p です(例: "
+       "mask = np.random.rand(*x.shape) > p)。テスト時は y = x·(1 − p) です(§9.2)。"),
     # ---------------------------------------------------------------- regularisation
     _m("l2-grad-missing-2", "9.1", "L2 gradient λW instead of 2λW", "L2 の勾配が 2λW でなく λW",
-       "The text's penalty is λ Σ W∗W (no ½), so its gradient is 2λW (§9.1).",
-       "テキストのペナルティは λ Σ W∗W(½ なし)なので、勾配は 2λW です(§9.1)。"),
+       "The text (§9.1) adds λ Σ sum(W∗W) — no ½ — so the gradient of the penalty is 2λW. λW is the gradient of "
+       "½λ‖W‖², the form of \"Deep Learning from Scratch\"; this course uses the text's form.",
+       "テキスト(§9.1)のペナルティーは λ Σ sum(W∗W)(½ なし)なので、その勾配は 2λW です。λW は「ゼロから作る "
+       "Deep Learning」の ½λ‖W‖² の勾配です。この授業ではテキストの形を使います。"),
     _m("decay-not-in-gradient", "9.1", "Weight decay in the loss but not in the gradient",
        "荷重減衰を損失に入れたが勾配に入れていない",
        "The penalty added to the loss must also be added to each weight's gradient: dW += 2λW (§9.1).",
@@ -191,3 +223,17 @@ CATALOGUE: tuple[Mistake, ...] = (
 )
 
 MISTAKES: dict[str, Mistake] = {m.id: m for m in CATALOGUE}
+
+
+def find(mistake_id: str, local: tuple[Mistake, ...] = ()) -> Mistake:
+    """A mistake of ``local`` (an exercise's own list), else of the catalogue; KeyError when unknown."""
+    for m in local:
+        if m.id == mistake_id:
+            return m
+    return MISTAKES[mistake_id]
+
+
+def variants(local: tuple[Mistake, ...] = (), **by_id) -> dict[Mistake, object]:
+    """``variants(local, affine_dw_transpose=value, ...)`` → {Mistake: value} for ``assert_close``
+    (underscores become hyphens; a None value — a mistake that cannot show here — is left out)."""
+    return {find(key.replace("_", "-"), local): value for key, value in by_id.items() if value is not None}

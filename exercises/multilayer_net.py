@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from exercises.common import M, as_array, as_scalar, assert_close
-from exercises.initialization import MISTAKES as INIT_MISTAKES
+from exercises import mistakes as catalogue
 from exercises.initialization import check_mean_var
-from grader.compare import Fail, close_mask, fmt
+from grader.compare import Fail, close_mask, fmt, match_variant
 from grader.context import ItemContext
 from grader.session import StudentError, StudentTimeout
 from grader.spec import Exercise, Item, Mistake
@@ -78,6 +78,7 @@ SIGMOID_CFGS = (Cfg(4, (5,), 3, "sigmoid"), Cfg(4, (3, 4, 5), 3, "sigmoid"), Cfg
 
 # ---------------------------------------------------------------------------------------- mistakes
 
+# Exercise-specific mistakes, then the catalogued ones (exercises/mistakes.py) these checks can name.
 MISTAKES = (
     Mistake("layers-hold-copies",
             M("layers do not share the arrays of params", "層が params の配列を共有していない"),
@@ -91,19 +92,6 @@ MISTAKES = (
             M("predict returns the scores before softmax; the softmax belongs to last_layer (SoftmaxWithLoss).",
               "predict はソフトマックスの前のスコアを返します。ソフトマックスは last_layer(SoftmaxWithLoss)の役目です。"),
             "5.3"),
-    Mistake("loss-not-averaged",
-            M("loss not divided by N", "損失を N で割っていない"),
-            M("The loss is the MEAN over the batch: divide the summed cross-entropy by N = x.shape[0] (§2.3).",
-              "損失はバッチの平均です。交差エントロピーの和を N = x.shape[0] で割ります(§2.3)。"), "2.3"),
-    Mistake("gradient-not-averaged",
-            M("gradient not divided by N", "勾配を N で割っていない"),
-            M("SoftmaxWithLoss.backward returns (y − t)/N: the gradient of the MEAN loss.",
-              "SoftmaxWithLoss.backward は (y − t)/N を返します(平均損失の勾配)。"), "5.1"),
-    Mistake("sigmoid-backward-from-x",
-            M("Sigmoid.backward uses the input x", "Sigmoid.backward が入力 x を使っている"),
-            M("Sigmoid's backward is dout·y·(1−y) with y = sigmoid(x), the OUTPUT stored in forward — not x·(1−x).",
-              "Sigmoid の backward は dout·y·(1−y) で、y = sigmoid(x) は forward で保存した出力です。x·(1−x) ではありません。"),
-            "5.1"),
     Mistake("accuracy-count",
             M("accuracy is a count", "accuracy が個数になっている"),
             M("accuracy is the fraction in [0, 1]: divide the number of correct rows by N.",
@@ -117,7 +105,9 @@ MISTAKES = (
             M("initialisation from the layer's output size", "出力側のサイズで初期化"),
             M("He's variance is 2/N_{l−1}, with N_{l−1} the number of INPUTS of the layer (rows of W_l).",
               "He の分散は 2/N_{l−1} で、N_{l−1} はその層の入力数(W_l の行数)です。"), "7.2"),
-) + tuple(m for m in INIT_MISTAKES if m.id in ("glorot-fan-in-only", "he-missing-factor-2"))
+) + tuple(catalogue.MISTAKES[mid] for mid in (
+    "he-variance-1-over-n", "glorot-book-form", "ce-sum-not-mean", "backward-missing-1-over-n",
+    "sigmoid-backward-from-x", "relu-mask-inverted", "affine-dw-transpose", "affine-db-not-summed"))
 _MISTAKE = {m.id: m for m in MISTAKES}
 
 # ---------------------------------------------------------------------------------------- numpy model
@@ -138,26 +128,29 @@ def _np_forward(params, x, cfg: Cfg):
     return pres, hs, h @ params[f"W{cfg.depth}"] + params[f"b{cfg.depth}"]
 
 
-def _np_grad(params, x, t, cfg: Cfg, variant: str | None = None, row_scale=None) -> dict:
+def _np_grad(params, x, t, cfg: Cfg, variant: str | None = None, row_scale=None, deltas=None) -> dict:
     """Backpropagation written out here, with known mistakes as variants (for naming them).
 
-    ``row_scale`` multiplies each sample's dE/dscores (used for the effect of a δ inside the log).
+    ``row_scale`` multiplies each sample's dE/dscores (used for the effect of a δ inside the log);
+    ``deltas`` (a dict) receives each layer's dE/d(output), one row per sample, by bias key.
     """
     pres, hs, s = _np_forward(params, x, cfg)
     d = softmax(s) - t
     if row_scale is not None:
         d = d * row_scale[:, None]
-    if variant != "gradient-not-averaged":
+    if variant != "backward-missing-1-over-n":
         d = d / x.shape[0]
     grads = {}
     for i in range(cfg.depth, 0, -1):
         grads[f"W{i}"] = hs[i - 1].T @ d
         grads[f"b{i}"] = d.sum(axis=0)
+        if deltas is not None:
+            deltas[f"b{i}"] = d
         if i > 1:
             dh = d @ params[f"W{i}"].T
             z, h = pres[i - 2], hs[i - 1]
             if cfg.activation == "relu":
-                d = dh * (z > 0)
+                d = dh * ((z <= 0) if variant == "relu-mask-inverted" else (z > 0))
             elif variant == "sigmoid-backward-from-x":
                 d = dh * z * (1 - z)
             else:
@@ -304,11 +297,11 @@ def _init_check(init_values: tuple, formula, cfg: Cfg):
                 wrong = {}
                 if isinstance(init, str):
                     if init in ("he", "relu"):
-                        wrong[_MISTAKE["he-missing-factor-2"]] = 1.0 / n_in
+                        wrong[_MISTAKE["he-variance-1-over-n"]] = 1.0 / n_in
                         wrong[_MISTAKE["init-uses-n-out"]] = 2.0 / n_out
                         wrong[_MISTAKE["init-same-size-every-layer"]] = 2.0 / cfg.input_size
                     else:
-                        wrong[_MISTAKE["glorot-fan-in-only"]] = 1.0 / n_in
+                        wrong[_MISTAKE["glorot-book-form"]] = 1.0 / n_in
                 check_mean_var(params[f"W{i}"], float(np.sqrt(var)),
                                M(f"{cfg.label(init)}: params['W{i}'] (layer {i}, {n_in} → {n_out})",
                                  f"{cfg.label(init)}: params['W{i}'](第 {i} 層、{n_in} → {n_out})"), text,
@@ -363,7 +356,7 @@ def check_loss(ctx: ItemContext):
         slack = _delta_slack_loss(_np_forward(params, x, cfg)[2], t)
         try:
             assert_close(value, expected, what, atol=1e-6 + slack,
-                         variants=ctx.variants(loss_not_averaged=N_BATCH * expected))
+                         variants=ctx.variants(ce_sum_not_mean=N_BATCH * expected))
         except Fail as f:
             try:
                 stale = _ref_net(cfg, original).loss(x, t)
@@ -420,11 +413,14 @@ def check_gradient(ctx: ItemContext):
         g = b.method(net, "gradient", x, t)
         b.run()
         expected = _ref_net(cfg, params).gradient(x, t)
-        grads = _grad_dict(g.value, cfg)
+        deltas: dict = {}
+        _np_grad(params, x, t, cfg, deltas=deltas)
+        shape_variants = {k: ctx.variants(affine_dw_transpose=v.T) if k[0] == "W" else
+                          ctx.variants(affine_db_not_summed=deltas[k]) for k, v in expected.items()}
+        grads = _grad_dict(g.value, cfg, shape_variants)
         variants = {}
-        for bug in ("gradient-not-averaged", "sigmoid-backward-from-x"):
-            if bug == "sigmoid-backward-from-x" and cfg.activation != "sigmoid":
-                continue
+        hidden_bug = "sigmoid-backward-from-x" if cfg.activation == "sigmoid" else "relu-mask-inverted"
+        for bug in ("backward-missing-1-over-n", hidden_bug):
             variants[bug] = _np_grad(params, x, t, cfg, bug)
         for key in cfg.keys():
             try:
@@ -458,7 +454,9 @@ def is_ok(a, e) -> bool:
     return a.shape == e.shape and bool(np.all(close_mask(a, e, 1e-4, 1e-7)))
 
 
-def _grad_dict(value, cfg: Cfg) -> dict:
+def _grad_dict(value, cfg: Cfg, shape_variants: dict | None = None) -> dict:
+    """The student's gradient dict, checked for its keys and shapes; ``shape_variants`` ({key: {Mistake:
+    value}}) names a known mistake of another shape (dW transposed, db not summed)."""
     label = cfg.label()
     if not isinstance(value, dict):
         kind = getattr(value, "type_name", type(value).__name__)
@@ -476,7 +474,7 @@ def _grad_dict(value, cfg: Cfg) -> dict:
         if arr.shape != cfg.shape(key):
             raise Fail(M(f"{what.en} has shape {arr.shape}, expected {cfg.shape(key)} (the shape of params[{key!r}]).",
                          f"{what.ja} の形状が {arr.shape} です。期待される形状は {cfg.shape(key)}(params[{key!r}] と同じ)"
-                         "です。"))
+                         "です。"), mistake=match_variant(arr, (shape_variants or {}).get(key), 1e-4, 1e-7))
         out[key] = arr
     return out
 
@@ -592,10 +590,12 @@ def check_last_layer(ctx: ItemContext):
     what = M(f"{cfg.label()}.last_layer.forward(scores, t)", f"{cfg.label()}.last_layer.forward(scores, t)")
     assert_close(as_scalar(loss.value, what), expected_loss, what, atol=1e-6 + _delta_slack_loss(s, t),
                  context=M("(last_layer is a SoftmaxWithLoss: the mean cross-entropy of softmax(scores))",
-                           "(last_layer は SoftmaxWithLoss: softmax(scores) の交差エントロピーの平均)"))
+                           "(last_layer は SoftmaxWithLoss: softmax(scores) の交差エントロピーの平均)"),
+                 variants=ctx.variants(ce_sum_not_mean=N_BATCH * expected_loss))
     back = f"{cfg.label()}.last_layer.backward()"
     assert_close(dx.value, expected_dx, M(back, back),
-                 context=M("(expected (y − t)/N)", "(期待値は (y − t)/N)"))
+                 context=M("(expected (y − t)/N)", "(期待値は (y − t)/N)"),
+                 variants=ctx.variants(backward_missing_1_over_n=N_BATCH * expected_dx))
 
 
 # Training: blobs in 20 dimensions, 5 classes; 100 samples, full-batch SGD.

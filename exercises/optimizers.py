@@ -40,6 +40,7 @@ from exercises.common import M, as_array
 from grader.compare import Fail, close_mask, fmt
 from grader.context import ItemContext
 from grader.messages import Msg
+from exercises import mistakes as catalogue
 from grader.spec import Exercise, Item, Mistake
 from reference import optimizers as ref
 
@@ -81,56 +82,11 @@ def reference_optimizer(name: str, kw: dict):
 
 # ---------------------------------------------------------------------------------------- mistakes
 
-MISTAKES = (
-    Mistake("params-rebound",
-            M("params replaced instead of updated in place", "params の配列を置き換えている"),
-            M("`params[key] = params[key] - ...` puts a NEW array into the dict; the network's layers still hold "
-              "the old one and stop learning. Write `params[key] -= ...` (in place).",
-              "`params[key] = params[key] - ...` は辞書に新しい配列を入れるだけで、ネットワークの層は古い配列を"
-              "持ったままなので学習が進みません。`params[key] -= ...` と in-place で更新します。"), "6"),
-    Mistake("grads-modified",
-            M("grads modified", "grads を書き換えている"),
-            M("update must not write into the arrays of `grads` (e.g. `grads[key] *= lr`).",
-              "update は grads の配列に書き込んではいけません(`grads[key] *= lr` など)。"), "6"),
-    Mistake("momentum-sign-error",
-            M("momentum: wrong sign", "モメンタムの符号の誤り"),
-            M("v ← αv − λg and θ ← θ + v (§6.1): with these signs the step goes downhill.",
-              "v ← αv − λg、θ ← θ + v(§6.1)。この符号で勾配の逆方向(下り坂)に進みます。"), "6.1"),
-    Mistake("velocity-reset",
-            M("velocity not kept between calls", "速度 v が呼び出しの間で保持されていない"),
-            M("The velocity v must be created once (on the first call) and kept in the object; "
-              "re-creating it as zeros on every call turns Momentum into plain SGD.",
-              "v は最初の呼び出しで一度だけ作り、オブジェクトに保持します。毎回 0 で作り直すと SGD と同じになります。"),
-            "6.1"),
-    Mistake("old-nesterov-order",
-            M("Nesterov: v updated first (older book order)", "ネステロフ: v を先に更新している(旧版の順序)"),
-            M("EXERCISES.md asks for θ ← θ + α²v − (1+α)λg FIRST, then v ← αv − λg (PyTorch's nesterov=True). "
-              "Older printings of the book update v first, which follows a different path.",
-              "EXERCISES.md の形は、先に θ ← θ + α²v − (1+α)λg、その後で v ← αv − λg です(PyTorch の "
-              "nesterov=True と同じ)。本の旧版のように v を先に更新すると別の軌跡になります。"), "6"),
-    Mistake("adagrad-h-not-accumulated",
-            M("AdaGrad: h not accumulated", "AdaGrad: h を累積していない"),
-            M("AdaGrad adds g·g to h at every step (h ← h + g·g), it does not replace it.",
-              "AdaGrad では毎回 h ← h + g·g と足し込みます(置き換えではありません)。"), "6"),
-    Mistake("rmsprop-decay-swapped",
-            M("RMSprop: ρ and 1−ρ swapped", "RMSprop: ρ と 1−ρ が逆"),
-            M("h ← ρh + (1−ρ)g·g with ρ = decay_rate (0.99 keeps most of the old h).",
-              "h ← ρh + (1−ρ)g·g(ρ = decay_rate。0.99 なら古い h をほとんど残します)。"), "6"),
-    Mistake("adam-bias-correction-missing",
-            M("Adam without bias correction", "Adam のバイアス補正がない"),
-            M("Divide by 1−β₁ᵗ and 1−β₂ᵗ (s̃, r̃), or use λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) (§6.2).",
-              "1−β₁ᵗ、1−β₂ᵗ で割る(s̃、r̃)か、λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) を使います(§6.2)。"), "6.2"),
-    Mistake("adam-lr-compounded",
-            M("Adam: λ_t compounded", "Adam: λ_t を累積的に掛けている"),
-            M("λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) is computed afresh every step from the base λ (`lr_t = self.lr * ...`); "
-              "overwriting `self.lr` multiplies the corrections of all steps together.",
-              "λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) は毎回元の λ から計算します(`lr_t = self.lr * ...`)。"
-              "`self.lr` を上書きすると補正が掛け合わされてしまいます。"), "6.2"),
-    Mistake("adam-step-per-key",
-            M("Adam: step count advanced once per key", "Adam: 更新回数 t をキーごとに数えている"),
-            M("t counts update CALLS: increase it once per `update`, before the loop over the keys.",
-              "t は update の呼び出し回数です。キーのループの前で 1 回だけ増やします。"), "6.2"),
-)
+# All from the shared catalogue (exercises/mistakes.py); each optimizer's simulated mistakes are in BUGS.
+MISTAKES = tuple(catalogue.MISTAKES[mid] for mid in (
+    "optimizer-rebinds-params", "optimizer-modifies-grads", "momentum-sign", "momentum-no-velocity",
+    "nesterov-book-order", "adagrad-no-accumulation", "rmsprop-decay-swapped", "adam-no-bias-correction",
+    "adam-lr-compounded", "adam-step-per-key"))
 
 _MISTAKE = {m.id: m for m in MISTAKES}
 
@@ -149,14 +105,14 @@ class _Sim:
         self.t += 1
         for key in params:
             g = grads[key]
-            if key not in st or bug == "velocity-reset":
+            if key not in st or bug == "momentum-no-velocity":
                 st[key] = [np.zeros_like(g), np.zeros_like(g)]
             a, b = st[key]
             if self.name == "Momentum":
-                if bug == "momentum-sign-error":
+                if bug == "momentum-sign":
                     a[...] = k["momentum"] * a - k["lr"] * g
                     params[key] -= a
-                else:  # velocity-reset
+                else:  # momentum-no-velocity
                     a[...] = k["momentum"] * a - k["lr"] * g
                     params[key] += a
             elif self.name == "Nesterov":  # book order: v first
@@ -175,7 +131,7 @@ class _Sim:
                     self.t += 1
                 a[...] = b1 * a + (1 - b1) * g
                 b[...] = b2 * b + (1 - b2) * g * g
-                if bug == "adam-bias-correction-missing":
+                if bug == "adam-no-bias-correction":
                     params[key] -= k["lr"] * a / (np.sqrt(b) + 1e-8)
                 elif bug == "adam-lr-compounded":
                     if key == next(iter(params)):
@@ -187,11 +143,11 @@ class _Sim:
 
 BUGS = {
     "SGD": (),
-    "Momentum": ("momentum-sign-error", "velocity-reset"),
-    "Nesterov": ("old-nesterov-order",),
-    "AdaGrad": ("adagrad-h-not-accumulated",),
+    "Momentum": ("momentum-sign", "momentum-no-velocity"),
+    "Nesterov": ("nesterov-book-order",),
+    "AdaGrad": ("adagrad-no-accumulation",),
     "RMSprop": ("rmsprop-decay-swapped",),
-    "Adam": ("adam-bias-correction-missing", "adam-lr-compounded", "adam-step-per-key"),
+    "Adam": ("adam-no-bias-correction", "adam-lr-compounded", "adam-step-per-key"),
 }
 
 
@@ -388,7 +344,7 @@ def _in_place_item(name: str):
                     f"update の後、params[{k!r}] が別の配列オブジェクトになっています。辞書の要素を置き換えて"
                     "(`params[key] = params[key] - ...`)おり、配列をその場で(in-place)更新していません。ネットワーク"
                     "の層は params と同じ配列を持っているので、新しい値が層に届かず学習が進みません。"
-                    "`params[key] -= ...`(または `+=`)と書きます。"), mistake=_MISTAKE["params-rebound"])
+                    "`params[key] -= ...`(または `+=`)と書きます。"), mistake=_MISTAKE["optimizer-rebinds-params"])
         for k in keys:
             after = as_array(values[k].value, M(f"params[{k!r}]", f"params[{k!r}]"))
             if after.shape == params0[k].shape and np.array_equal(after, params0[k]):
@@ -404,7 +360,7 @@ def _in_place_item(name: str):
                              "velocity and changing it later). Compute into new arrays instead.",
                              f"update が grads[{k!r}] を書き換えています。渡された勾配の配列に書き込んではいけません"
                              "(`grads[key] *= self.lr` や、grads[key] そのものを速度として保持して後で変更するなど)。"
-                             "新しい配列に計算してください。"), mistake=_MISTAKE["grads-modified"])
+                             "新しい配列に計算してください。"), mistake=_MISTAKE["optimizer-modifies-grads"])
     check.__name__ = f"{name.lower()}_in_place"
     return check
 

@@ -47,7 +47,8 @@ from pathlib import Path
 
 import numpy as np
 
-from exercises.batchnorm import EPS_RANGE, assert_in_envelope
+from exercises import mistakes as catalogue
+from exercises.batchnorm import EPS_RANGE, MISSING_MEAN_TERM, MISSING_XHAT_TERM, assert_in_envelope
 from exercises.common import M, as_array, as_scalar, assert_close
 from exercises.dropout import INVERTED, MISTAKES as DROPOUT_MISTAKES
 from exercises.initialization import MISTAKES as INIT_MISTAKES
@@ -69,14 +70,16 @@ NET = "MultiLayerNetExtend"
 
 # ------------------------------------------------------------------------------------------ mistakes
 
+# Exercise-specific mistakes, then the catalogued ones (exercises/mistakes.py) these checks can name; the
+# dropout, initialisation and optimizer ones come with those exercises' lists.
 MISTAKES = (
     Mistake("l2-half-form", M(
-        "L2 decay in the ½λ‖W‖² form (gradient λW)",
-        "L2 正則化が ½λ‖W‖² の形(勾配 λW)になっている"), M(
-        "The text (§9.1) adds α Σ sum(W∗W) — no ½ — so the gradient is 2αW. \"Deep Learning from Scratch\" "
-        "uses ½λ‖W‖² with gradient λW; this course uses the text's form.",
-        "テキスト(§9.1)では α Σ sum(W∗W)(½ なし)を加えるので、勾配は 2αW です。「ゼロから作る Deep Learning」"
-        "は ½λ‖W‖²(勾配 λW)ですが、この授業ではテキストの形を使います。"), "9.1"),
+        "L2 penalty in the ½λ‖W‖² form",
+        "L2 ペナルティーが ½λ‖W‖² の形になっている"), M(
+        "The text (§9.1) adds α Σ sum(W∗W) — no ½ (and its gradient is 2αW). \"Deep Learning from Scratch\" "
+        "uses ½λ‖W‖²; this course uses the text's form.",
+        "テキスト(§9.1)では α Σ sum(W∗W)(½ なし。勾配は 2αW)を加えます。「ゼロから作る Deep Learning」"
+        "は ½λ‖W‖² ですが、この授業ではテキストの形を使います。"), "9.1"),
     Mistake("penalty-missing-alpha", M(
         "Penalty without the factor α",
         "ペナルティーに係数 α が掛かっていない"), M(
@@ -92,22 +95,14 @@ MISTAKES = (
         "L1 ペナルティーで絶対値をとっていない"), M(
         "|W| is the sum of the ABSOLUTE values of all elements: np.sum(np.abs(W)).",
         "|W| はすべての成分の絶対値の和です: np.sum(np.abs(W))。"), "9.1"),
-    Mistake("decay-on-all-params", M(
-        "Weight decay applied to biases, γ or β too",
-        "重み減衰をバイアスや γ、β にも掛けている"), M(
-        "The penalty uses the weight matrices W1 … WL only (§9.1), not b, γ or β.",
-        "ペナルティーには重み行列 W1 … WL だけを使います(§9.1)。b、γ、β は含めません。"), "9.1"),
-    Mistake("decay-missing-in-gradient", M(
-        "Weight decay in the loss but not in the gradient",
-        "重み減衰を損失に加えたが勾配に加えていない"), M(
-        "gradient must be the gradient of loss: add 2λW to the gradient of every W.",
-        "gradient は loss の勾配です。各 W の勾配に 2λW を加えます。"), "9.1"),
     Mistake("decay-missing-in-loss", M(
         "Weight decay missing from the loss",
         "損失に重み減衰が入っていない"), M(
         "loss adds λ Σ_l sum(W_l ∗ W_l) to the cross-entropy (§9.1).",
         "loss は交差エントロピーに λ Σ_l sum(W_l ∗ W_l) を加えます(§9.1)。"), "9.1"),
-)
+) + tuple(catalogue.MISTAKES[mid] for mid in (
+    "l2-grad-missing-2", "decay-not-in-gradient", "decay-includes-biases", "bn-batch-stats-at-test",
+    "bn-backward-missing-term"))
 
 _MISTAKE = {m.id: m for m in MISTAKES + DROPOUT_MISTAKES + INIT_MISTAKES}
 
@@ -180,7 +175,7 @@ def _penalty_grad_check(ctx: ItemContext, name: str, penalty: str, expected_fn, 
 
 def check_l2_penalty_grad(ctx: ItemContext):
     _penalty_grad_check(ctx, "l2_penalty_grad", "l2_penalty", ref.l2_penalty_grad,
-                        lambda W, a: {_MISTAKE["l2-half-form"]: a * W, _MISTAKE["penalty-missing-alpha"]: 2 * W})
+                        lambda W, a: {_MISTAKE["l2-grad-missing-2"]: a * W, _MISTAKE["penalty-missing-alpha"]: 2 * W})
 
 
 def check_l1_penalty_grad(ctx: ItemContext):
@@ -383,15 +378,15 @@ def check_net_params(ctx: ItemContext):
             sigma = init_std(n_in, n_out, cfg.init)
             if isinstance(cfg.init, str) and cfg.init in ("he", "relu"):
                 formula = M(f"He, √(2/n_in) = √(2/{n_in})", f"He、√(2/n_in) = √(2/{n_in})")
-                wrong = {_MISTAKE["he-missing-factor-2"]: 1.0 / n_in}
+                wrong = {_MISTAKE["he-variance-1-over-n"]: 1.0 / n_in}
             elif isinstance(cfg.init, str):
                 formula = M(f"Glorot–Bengio, √(2/(n_in + n_out)) = √(2/{n_in + n_out})",
                             f"Glorot–Bengio、√(2/(n_in + n_out)) = √(2/{n_in + n_out})")
-                wrong = {_MISTAKE["glorot-fan-in-only"]: 1.0 / n_in}
+                wrong = {_MISTAKE["glorot-book-form"]: 1.0 / n_in}
             else:
                 formula = M(f"weight_init_std = {cfg.init} is the standard deviation",
                             f"weight_init_std = {cfg.init} は標準偏差")
-                wrong = {_MISTAKE["std-as-variance"]: float(cfg.init)}
+                wrong = {_MISTAKE["init-std-as-variance"]: float(cfg.init)}
             check_mean_var(params[f"W{i}"], sigma, M(f"{label}.params['W{i}'] ({n_in} → {n_out})",
                                                      f"{label}.params['W{i}']({n_in} → {n_out})"), formula, wrong)
             if np.any(params[f"b{i}"] != 0):
@@ -454,8 +449,12 @@ def check_net_predict(ctx: ItemContext):
             else:
                 how = M("predict(x, train_flg=False) after two training calls (running statistics)",
                         "学習モードで 2 回呼んだ後の predict(x, train_flg=False)(移動平均・移動分散を使う)")
+            # batch statistics in test mode: what a fresh net gives in training mode on the same batch
+            variants = {_MISTAKE["bn-batch-stats-at-test"]: cfg.reference(values).predict(xs, train_flg=True)} \
+                if cfg.use_batchnorm and not flag else None
             try:
-                assert_in_envelope(got.value, expected, M(f"{cfg.label()}.{how.en}", f"{cfg.label()}.{how.ja}"))
+                assert_in_envelope(got.value, expected, M(f"{cfg.label()}.{how.en}", f"{cfg.label()}.{how.ja}"),
+                                   variants=variants)
             except Fail as fail:
                 raise _stale_note(fail, got.value, cfg, original, xs, flag) from None
 
@@ -488,7 +487,7 @@ def _loss_variants(cfg: Cfg, values, x, t, train_flg, eps=1e-7) -> dict[Mistake,
     w2 = sum(float(np.sum(v * v)) for k, v in values.items() if k.startswith("W"))
     all2 = sum(float(np.sum(v * v)) for v in values.values())
     return {_MISTAKE["l2-half-form"]: base + cfg.decay * w2 / 2, _MISTAKE["decay-missing-in-loss"]: base,
-            _MISTAKE["decay-on-all-params"]: base + cfg.decay * all2}
+            _MISTAKE["decay-includes-biases"]: base + cfg.decay * all2}
 
 
 def check_net_loss(ctx: ItemContext):
@@ -543,8 +542,33 @@ def _grad_variants(cfg: Cfg, values, x, t, key: str) -> dict[Mistake, np.ndarray
     base = _ref_grads(_no_decay(cfg), values, x, t, 1e-7)[key]
     lam = cfg.decay
     if key.startswith("W"):
-        return {_MISTAKE["l2-half-form"]: base + lam * values[key], _MISTAKE["decay-missing-in-gradient"]: base}
-    return {_MISTAKE["decay-on-all-params"]: base + 2 * lam * values[key]}
+        return {_MISTAKE["l2-grad-missing-2"]: base + lam * values[key], _MISTAKE["decay-not-in-gradient"]: base,
+                **_bn_backward_variants(cfg, values, x, t, key)}
+    return {_MISTAKE["decay-includes-biases"]: base + 2 * lam * values[key],
+            **_bn_backward_variants(cfg, values, x, t, key)}
+
+
+def _bn_backward_variants(cfg: Cfg, values, x, t, key: str) -> dict[Mistake, np.ndarray]:
+    """The gradient when every batch-norm backward lacks one term of dx = γ/σ (dout − c − x̃·d) (§8.2);
+    either term gives the same kind of mistake (bn-backward-missing-term), whichever fits."""
+    if not cfg.use_batchnorm:
+        return {}
+    out = {}
+    for mistake, keep_c, keep_d in ((MISSING_MEAN_TERM, False, True), (MISSING_XHAT_TERM, True, False)):
+        net = cfg.reference(values)
+        for layer in net.layers.values():
+            if isinstance(layer, RefBatchNorm):
+                layer.backward = functools.partial(_bn_backward_without, layer, keep_c, keep_d)
+        out[mistake] = net.gradient(x, t)[key]
+    return out
+
+
+def _bn_backward_without(layer: RefBatchNorm, keep_c: bool, keep_d: bool, dout: np.ndarray) -> np.ndarray:
+    layer.dbeta = dout.sum(axis=0)
+    layer.dgamma = np.sum(layer.xn * dout, axis=0)
+    c = dout.mean(axis=0) if keep_c else 0.0
+    d = np.mean(layer.xn * dout, axis=0) if keep_d else 0.0
+    return layer.gamma / layer.std * (dout - c - layer.xn * d)
 
 
 def check_net_gradient(ctx: ItemContext):
@@ -604,6 +628,10 @@ def check_net_dropout(ctx: ItemContext):
     b.run()
     expected = cfg.reference(values).predict(x, train_flg=False)
     inverted = dataclasses.replace(cfg, use_dropout=False).reference(values).predict(x)
+    try:  # a net that never drops also gives y = x at test time: that is not inverted dropout
+        drops = len({as_scalar(v.value, M("loss", "loss")) for v in losses}) > 1
+    except Fail:
+        drops = False
     for i, got in enumerate(tests):
         how = ("predict(x)", "predict(x)") if i < 2 else ("predict(x, train_flg=False)", "predict(x, train_flg=False)")
         try:
@@ -611,7 +639,7 @@ def check_net_dropout(ctx: ItemContext):
                                                 "test-time outputs scaled by 1 − p)",
                                                 f"{cfg.label()}.{how[1]}({i + 1} 回目。ドロップアウトは学習時のみ、"
                                                 "テスト時は出力を 1 − p 倍)"),
-                         variants={_MISTAKE["dropout-inverted"]: inverted})
+                         variants={_MISTAKE["dropout-inverted"]: inverted} if drops else None)
         except Fail as fail:
             if fail.mistake is not None and fail.mistake.id == "dropout-inverted":
                 fail.msg = fail.msg + INVERTED

@@ -22,6 +22,7 @@ from grader.compare import Fail, as_array, as_scalar, assert_close
 from grader.context import ItemContext
 from grader.messages import Msg
 from grader.session import Opaque, StudentError, StudentTimeout
+from exercises import mistakes as catalogue
 from grader.spec import Exercise, Item, Mistake
 from reference import two_layer_net as ref
 from reference.functions import identity, relu, sigmoid, softmax
@@ -37,6 +38,7 @@ def _mistake(mid, section, en_title, ja_title, en, ja):
     return Mistake(mid, M(en_title, ja_title), M(en, ja), section)
 
 
+# Exercise-specific mistakes; 1/N, ½, the ReLU mask, dW, db and initialisation: exercises/mistakes.py.
 MISTAKES = (
     _mistake("output-activation-wrong", "4", "wrong output activation for the task", "タスクに合わない出力層の活性化関数",
              "regression: identity (no activation); binary: sigmoid; multiclass: softmax (§2).",
@@ -44,27 +46,9 @@ MISTAKES = (
     _mistake("hidden-activation-not-relu", "4.1", "hidden activation is not ReLU", "隠れ層の活性化関数が ReLU でない",
              "The hidden layer of this net uses ReLU: X1 = max(A1, 0) (§4.1).",
              "このネットワークの隠れ層は ReLU です: X1 = max(A1, 0)(§4.1)。"),
-    _mistake("loss-not-divided-by-batch", "2", "loss not divided by N", "損失を N で割っていない",
-             "The loss is the mean over the N samples of the batch (§2).",
-             "損失はミニバッチの N 個のデータについての平均です(§2)。"),
-    _mistake("mse-missing-half", "2.1", "½ missing in the squared error", "2 乗誤差の ½ がない",
-             "The regression loss is (1/2N) Σ (ŷ − y)² (§2.1, §4.1).",
-             "回帰の誤差は (1/2N) Σ (ŷ − y)² です(§2.1、§4.1)。"),
-    _mistake("loss-mean-over-elements", "2.1", "squared error divided by N·K", "2 乗誤差を N·K で割っている",
-             "np.mean divides by every element; the text's loss divides by N only.",
-             "np.mean は全要素数で割ります。テキストの誤差は N だけで割ります。"),
-    _mistake("grad-not-divided-by-batch", "3.7", "gradient not divided by N", "勾配を N で割っていない",
-             "The loss is a mean over the batch, so the output layer's gradient is (Y − T)/N (§3.7).",
-             "損失はバッチ平均なので、出力層の勾配は (Y − T)/N です(§3.7)。"),
     _mistake("grad-sign-flipped", "3.7", "gradient of the wrong sign", "勾配の符号が逆",
              "The output layer's gradient is (prediction − target)/N, not (target − prediction)/N (§3.7).",
              "出力層の勾配は (予測 − 正解)/N であり、(正解 − 予測)/N ではありません(§3.7)。"),
-    _mistake("relu-mask-inverted", "4.1", "ReLU mask inverted in backward", "逆伝播で ReLU のマスクが逆",
-             "dE/dA1 = dE/dX1 where A1 > 0 and 0 elsewhere (§4.1).",
-             "dE/dA1 は A1 > 0 の位置で dE/dX1、それ以外で 0 です(§4.1)。"),
-    _mistake("relu-mask-missing", "4.1", "ReLU mask missing in backward", "逆伝播で ReLU のマスクがない",
-             "Backpropagating through ReLU zeroes the gradient where A1 ≤ 0 (§4.1).",
-             "ReLU を逆伝播するとき、A1 ≤ 0 の位置の勾配は 0 になります(§4.1)。"),
     _mistake("params-not-shared", "4", "the net does not use the arrays in params", "params の配列をネットワークが使っていない",
              "The grader (like an optimizer) writes new values into the arrays of `params`; the layers must hold those "
              "very arrays (no .copy()), or read them from `params` at every call.",
@@ -75,7 +59,7 @@ _BY_ID = {m.id: m for m in MISTAKES}
 
 
 def _v(**by_id):
-    return {_BY_ID[k.replace("_", "-")]: v for k, v in by_id.items() if v is not None}
+    return catalogue.variants(MISTAKES, **by_id)
 
 
 def _task_msg(task: str) -> Msg:
@@ -229,11 +213,18 @@ def _stat_check(arr: np.ndarray, std: float, label: str, call: str) -> None:
     n = arr.size
     m, s = float(arr.mean()), float(arr.std())
     if abs(m) > 7 * std / np.sqrt(n) or abs(s / std - 1) > 7 / np.sqrt(2 * n):
+        mistake = None
+        kurtosis = float(np.mean((arr - m) ** 4)) / s ** 4 if s > 0 else np.nan
+        if 1.6 < kurtosis < 2.0:  # 1.8 for a uniform draw, 3 for a normal one (sampling error ≈ 0.02 here)
+            mistake = catalogue.find("init-uniform")
+        elif abs(m) <= 7 * std ** 2 / np.sqrt(n) and abs(s / std ** 2 - 1) <= 7 / np.sqrt(2 * n):
+            mistake = catalogue.find("init-variance-as-std")  # std² used as the standard deviation
         raise Fail(M(f"{label} of {call} has mean {m:.4g} and standard deviation {s:.4g} over its {n} entries; "
                      f"they should be drawn from N(0, {std:g}²): mean ≈ 0, standard deviation ≈ {std:g} "
                      f"(weight_init_std * np.random.randn(...)).",
                      f"{call} の {label}({n} 要素)の平均が {m:.4g}、標準偏差が {s:.4g} です。N(0, {std:g}²) から"
-                     f"生成するので、平均 ≈ 0、標準偏差 ≈ {std:g} になるはずです(weight_init_std * np.random.randn(...))。"))
+                     f"生成するので、平均 ≈ 0、標準偏差 ≈ {std:g} になるはずです(weight_init_std * np.random.randn(...))。"),
+                   mistake=mistake)
 
 
 def params_check(ctx: ItemContext):
@@ -304,10 +295,12 @@ def _loss_task(ctx: ItemContext, task: str):
     expected = float(ref.two_layer_forward_loss(p, x, t, task))
     got = as_scalar(loss.value, M("loss(x, t)", "loss(x, t)"))
     k = OUTPUT_SIZE[task]
+    regression = task == "regression"
     variants = _v(params_not_shared=float(ref.two_layer_forward_loss(initial, x, t, task)),
-                  loss_not_divided_by_batch=N * expected,
-                  mse_missing_half=2 * expected if task == "regression" else None,
-                  loss_mean_over_elements=expected / k if task != "binary" and k > 1 else None)
+                  loss_missing_1_over_n=N * expected if regression else None,
+                  ce_sum_not_mean=None if regression else N * expected,
+                  mse_missing_half=2 * expected if regression else None,
+                  loss_divided_by_elements=expected / k if task != "binary" and k > 1 else None)
     check_scalar(got, expected, M(f"loss(x, t) for x of shape {x.shape}", f"x の形状が {x.shape} のときの loss(x, t)"),
                  variants=variants)
 
@@ -341,18 +334,25 @@ def numerical_param_grad(ctx: ItemContext, net, arr_ref, value: np.ndarray, x, t
 
 def _grad_variants(task, p, x, t, key, expected):
     """What typical backprop mistakes give for ``key``."""
-    out = {"grad-not-divided-by-batch": N * expected, "grad-sign-flipped": -expected}
+    out = {"backward-missing-1-over-n": N * expected, "grad-sign-flipped": -expected}
     a1 = x @ p["W1"] + p["b1"]
     z1 = relu(a1)
     y = OUT[task](z1 @ p["W2"] + p["b2"])
     dy = (y - t) / N
     dz1 = dy @ p["W2"].T
-    for mid, da1 in (("relu-mask-inverted", dz1 * (a1 <= 0)), ("relu-mask-missing", dz1)):
+    da1 = dz1 * (a1 > 0)
+    for mid, wrong in (("relu-mask-inverted", dz1 * (a1 <= 0)), ("relu-mask-missing", dz1)):
         if key == "W1":
-            out[mid] = x.T @ da1
+            out[mid] = x.T @ wrong
         elif key == "b1":
-            out[mid] = da1.sum(axis=0)
-    return {_BY_ID[m]: v for m, v in out.items()}
+            out[mid] = wrong.sum(axis=0)
+    if key[0] == "W":
+        out["affine-dw-transpose"] = expected.T  # dAᵀ·X instead of Xᵀ·dA
+    else:
+        da = da1 if key == "b1" else dy  # the gradient at the layer's output, one row per sample
+        out.update({"affine-db-not-summed": da, "affine-db-mean": da.mean(axis=0),
+                    "affine-db-wrong-axis": da.sum(axis=1)})
+    return catalogue.variants(MISTAKES, **{m.replace("-", "_"): v for m, v in out.items()})
 
 
 def _gradient_task(ctx: ItemContext, task: str):

@@ -91,7 +91,8 @@ def close_mask(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: floa
         return np.abs(actual - expected) <= atol + rtol * np.abs(expected)
 
 
-def is_close(actual, expected, rtol: float = RTOL, atol: float = ATOL) -> bool:
+def is_close(actual, expected, rtol: float = RTOL, atol: float = ATOL, equal_nan: bool = False) -> bool:
+    """Same shape (or the same squeezed shape) and every element close; ``equal_nan``: NaN matches NaN."""
     try:
         a = np.asarray(actual, dtype=float)
         e = np.asarray(expected, dtype=float)
@@ -102,7 +103,10 @@ def is_close(actual, expected, rtol: float = RTOL, atol: float = ATOL) -> bool:
             a = a.reshape(e.shape)
         else:
             return False
-    return bool(np.all(np.isfinite(a) == np.isfinite(e)) and np.all(close_mask(a, e, rtol, atol) | (a == e)))
+    same = close_mask(a, e, rtol, atol) | (a == e)
+    if equal_nan:
+        same |= np.isnan(a) & np.isnan(e)
+    return bool(np.all(np.isfinite(a) == np.isfinite(e)) and np.all(same))
 
 
 def ratio(actual: np.ndarray, expected: np.ndarray) -> float | None:
@@ -127,7 +131,12 @@ def assert_close(value, expected, what: Msg, rtol: float = RTOL, atol: float = A
         actual = actual.reshape(expected.shape)
     if expected.ndim == 0 and actual.size == 1:
         actual = actual.reshape(())
-    check_shape(actual, expected.shape, what)
+    if actual.shape != expected.shape:
+        try:
+            check_shape(actual, expected.shape, what)
+        except Fail as fail:  # a wrong shape can still be a known mistake (doutᵀX, db not summed)
+            fail.mistake = match_variant(actual, variants, rtol, atol)
+            raise
     ctx_en = f" {context.en}" if context else ""
     ctx_ja = f"{context.ja}" if context else ""
     exp_finite = np.isfinite(expected)
@@ -139,11 +148,11 @@ def assert_close(value, expected, what: Msg, rtol: float = RTOL, atol: float = A
                           f"{ctx_en}",
                        ja=f"{what.ja} の {_index(idx)} が {fmt(actual[tuple(idx)])} になっています"
                           f"(期待値 {fmt(expected[tuple(idx)])}、非有限の要素 {int(bad.sum())} 個)。{ctx_ja}"),
-                   mistake=_match_variant(actual, variants, rtol, atol))
+                   mistake=match_variant(actual, variants, rtol, atol, expected))
     ok = close_mask(actual, expected, rtol, atol) | (actual == expected)
     if ok.all():
         return actual
-    mistake = _match_variant(actual, variants, rtol, atol)
+    mistake = match_variant(actual, variants, rtol, atol, expected)
     err = np.where(ok, 0.0, np.abs(actual - expected) / (atol + rtol * np.abs(expected)))
     idx = np.unravel_index(int(np.nanargmax(np.where(np.isnan(err), np.inf, err))), err.shape) \
         if actual.ndim else ()
@@ -165,11 +174,31 @@ def assert_close(value, expected, what: Msg, rtol: float = RTOL, atol: float = A
     raise Fail(msg, mistake=mistake)
 
 
-def _match_variant(actual, variants, rtol, atol) -> Mistake | None:
+def _misfit(actual: np.ndarray, target, rtol: float, atol: float) -> float:
+    """The largest error of ``actual`` against ``target`` in units of the tolerance (NaN = NaN fits)."""
+    t = np.asarray(target, dtype=float)
+    if t.shape != actual.shape:
+        if t.size != actual.size:
+            return np.inf
+        t = t.reshape(actual.shape)
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(actual - t) / (atol + rtol * np.abs(t))
+    err = np.where((actual == t) | (np.isnan(actual) & np.isnan(t)), 0.0, err)
+    return float(np.max(np.where(np.isnan(err), np.inf, err))) if err.size else 0.0
+
+
+def match_variant(actual, variants, rtol, atol, expected=None) -> Mistake | None:
+    """The known mistake whose value ``actual`` matches (within 10× the tolerance; NaN where the mistake
+    gives NaN) and fits better than ``expected``; None when there is none."""
+    best, best_fit = None, np.inf
+    correct_fit = np.inf if expected is None else _misfit(actual, expected, rtol, atol)
     for mistake, wrong in (variants or {}).items():
-        if wrong is not None and is_close(actual, wrong, rtol * 10, atol * 10):
-            return mistake
-    return None
+        if wrong is None or not is_close(actual, wrong, rtol * 10, atol * 10, equal_nan=True):
+            continue
+        fit = _misfit(actual, wrong, rtol, atol)
+        if fit < correct_fit and fit < best_fit:
+            best, best_fit = mistake, fit
+    return best
 
 
 def assert_unchanged(before: np.ndarray, after, what: Msg) -> None:

@@ -1,6 +1,6 @@
 # "Stable" rewrite that is not: e^x / (1 + e^x) is inf/inf = nan for x = 1000.
 # expect-fail: sigmoid.large_inputs
-# expect-mistake: sigmoid.large_inputs=sigmoid-nan-overflow
+# expect-mistake: sigmoid.large_inputs=sigmoid-overflow
 import numpy as np
 
 

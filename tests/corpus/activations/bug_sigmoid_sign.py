@@ -1,5 +1,5 @@
 # expect-fail: sigmoid, sigmoid.large_inputs
-# expect-mistake: sigmoid=sigmoid-sign-flipped
+# expect-mistake: sigmoid=sigmoid-sign-flipped, sigmoid.large_inputs=sigmoid-sign-flipped
 import numpy as np
 
 

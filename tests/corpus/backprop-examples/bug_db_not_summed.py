@@ -1,5 +1,5 @@
 # expect-fail: ex2_db
-# expect-mistake: ex2_db=bias-grad-not-summed
+# expect-mistake: ex2_db=affine-db-not-summed
 ex1_1_dX = [4, 3, 4]
 ex1_1_dW = [[4, 2], [-2, -1], [2, 1]]
 ex1_2_dX = [-1, 0, 2]

@@ -1,6 +1,6 @@
 # dE/dW as dE/dYᵀ X: shape (2, 3).
 # expect-fail: ex1_1_dW, ex1_2_dW
-# expect-mistake: ex1_1_dW=answer-transposed, ex1_2_dW=answer-transposed
+# expect-mistake: ex1_1_dW=affine-dw-transpose, ex1_2_dW=affine-dw-transpose
 ex1_1_dX = [4, 3, 4]
 ex1_1_dW = [[4, -2, 2], [2, -1, 1]]
 ex1_2_dX = [-1, 0, 2]

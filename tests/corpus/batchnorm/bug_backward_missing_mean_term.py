@@ -1,6 +1,6 @@
 # The backward formula without c = mean(dout).
 # expect-fail: BatchNormalization.backward
-# expect-mistake: BatchNormalization.backward=bn-backward-missing-mean-term
+# expect-mistake: BatchNormalization.backward=bn-backward-missing-term
 # テキスト §8.2 の式そのまま(c, d を使う逆伝播)、ε = 1e-8
 import numpy as np
 

@@ -1,6 +1,6 @@
 # running = 0.1·old + 0.9·new: the weights of the running average swapped.
 # expect-fail: BatchNormalization.running_stats
-# expect-mistake: BatchNormalization.running_stats=bn-running-average-reversed
+# expect-mistake: BatchNormalization.running_stats=bn-running-reversed
 # テキスト §8.2 の式そのまま(c, d を使う逆伝播)、ε = 1e-8
 import numpy as np
 

@@ -1,6 +1,6 @@
 # The running variance accumulates the unbiased variance (1/(N−1)) although the forward uses 1/N.
 # expect-fail: BatchNormalization.running_stats
-# expect-mistake: BatchNormalization.running_stats=bn-unbiased-variance
+# expect-mistake: BatchNormalization.running_stats=bn-ddof1
 # テキスト §8.2 の式そのまま(c, d を使う逆伝播)、ε = 1e-8
 import numpy as np
 

@@ -1,6 +1,6 @@
 # Unbiased variance (ddof=1) in the forward and the running variance.
 # expect-fail: BatchNormalization.forward, BatchNormalization.backward, BatchNormalization.dgamma_dbeta, BatchNormalization.running_stats
-# expect-mistake: BatchNormalization.forward=bn-unbiased-variance
+# expect-mistake: BatchNormalization.forward=bn-ddof1, BatchNormalization.running_stats=bn-ddof1
 # テキスト §8.2 の式そのまま(c, d を使う逆伝播)、ε = 1e-8
 import numpy as np
 

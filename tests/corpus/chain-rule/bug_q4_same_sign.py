@@ -1,5 +1,6 @@
 # dz/dy copied from dz/dx without flipping: half the points.
 # expect-fail: q4
+# expect-mistake: q4=chain-sign-flipped
 import numpy as np
 
 

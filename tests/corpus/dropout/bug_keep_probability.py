@@ -1,6 +1,6 @@
 # p used as the probability of keeping a unit, in training and at test time.
 # expect-fail: Dropout.forward, Dropout.test_mode
-# expect-mistake: Dropout.forward=dropout-keep-probability, Dropout.test_mode=dropout-keep-probability
+# expect-mistake: Dropout.forward=dropout-keep-p, Dropout.test_mode=dropout-keep-p
 # 「ゼロから作る Deep Learning」common/layers.py の Dropout
 import numpy as np
 

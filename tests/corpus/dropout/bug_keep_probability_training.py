@@ -1,6 +1,6 @@
 # mask = rand > 1 − p keeps each unit with probability p (test time is right).
 # expect-fail: Dropout.forward
-# expect-mistake: Dropout.forward=dropout-keep-probability
+# expect-mistake: Dropout.forward=dropout-keep-p
 # 「ゼロから作る Deep Learning」common/layers.py の Dropout
 import numpy as np
 

@@ -1,6 +1,6 @@
 # A float method taken as the variance (σ = √method).
 # expect-fail: init_weight.std
-# expect-mistake: init_weight.std=std-as-variance
+# expect-mistake: init_weight.std=init-std-as-variance
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # The book's "Xavier" (1/n_in) instead of the text's Glorot–Bengio 2/(n_in + n_out).
 # expect-fail: init_weight.xavier
-# expect-mistake: init_weight.xavier=glorot-fan-in-only
+# expect-mistake: init_weight.xavier=glorot-book-form
 import numpy as np
 
 

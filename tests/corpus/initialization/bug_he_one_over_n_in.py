@@ -1,6 +1,6 @@
 # He with variance 1/n_in (the factor 2 forgotten).
 # expect-fail: init_weight.he
-# expect-mistake: init_weight.he=he-missing-factor-2
+# expect-mistake: init_weight.he=he-variance-1-over-n
 import numpy as np
 
 

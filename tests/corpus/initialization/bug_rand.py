@@ -1,5 +1,6 @@
 # np.random.rand (uniform on [0, 1)) instead of np.random.randn: mean ≠ 0.
 # expect-fail: init_weight.he, init_weight.xavier, init_weight.std, init_weight.normal, init_weight.random
+# expect-mistake: init_weight.normal=init-uniform
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # A uniform draw with exactly the right variance: U(−√3σ, √3σ). Right mean and variance, wrong shape.
 # expect-fail: init_weight.normal
-# expect-mistake: init_weight.normal=uniform-draw
+# expect-mistake: init_weight.normal=init-uniform
 import numpy as np
 
 

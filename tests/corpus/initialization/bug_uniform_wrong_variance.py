@@ -1,5 +1,6 @@
 # Uniform on [−σ, σ]: variance σ²/3, and not normal.
 # expect-fail: init_weight.he, init_weight.xavier, init_weight.std, init_weight.normal
+# expect-mistake: init_weight.normal=init-uniform
 import numpy as np
 
 

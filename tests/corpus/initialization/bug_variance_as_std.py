@@ -1,6 +1,6 @@
 # The variance passed where np.random.normal wants the standard deviation (for He and Xavier).
 # expect-fail: init_weight.he, init_weight.xavier
-# expect-mistake: init_weight.he=std-as-variance, init_weight.xavier=std-as-variance
+# expect-mistake: init_weight.he=init-variance-as-std, init_weight.xavier=init-variance-as-std
 import numpy as np
 
 

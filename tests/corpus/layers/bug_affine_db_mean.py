@@ -1,5 +1,6 @@
 # affine_db_mean
 # expect-fail: Affine.backward, Affine.worked_examples
+# expect-mistake: Affine.backward=affine-db-mean, Affine.worked_examples=affine-db-mean
 import numpy as np
 
 def softmax(x):

@@ -1,5 +1,6 @@
 # affine_db_not_summed
 # expect-fail: Affine.backward, Affine.worked_examples
+# expect-mistake: Affine.backward=affine-db-not-summed, Affine.worked_examples=affine-db-not-summed
 import numpy as np
 
 def softmax(x):

@@ -1,5 +1,6 @@
 # affine_dw_transpose
 # expect-fail: Affine.backward, Affine.worked_examples
+# expect-mistake: Affine.backward=affine-dw-transpose, Affine.worked_examples=affine-dw-transpose
 import numpy as np
 
 def softmax(x):

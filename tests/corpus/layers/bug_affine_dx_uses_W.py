@@ -1,6 +1,7 @@
 # affine_dx_uses_W
 # expect-fail: Affine.backward, Affine.worked_examples, Affine.no_mutation
-# expect-status: Affine.backward=error
+# expect-status: Affine.backward=fail, Affine.worked_examples=error
+# expect-mistake: Affine.backward=affine-dx-no-transpose
 import numpy as np
 
 def softmax(x):

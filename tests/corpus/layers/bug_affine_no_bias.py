@@ -1,5 +1,6 @@
 # affine_no_bias
 # expect-fail: Affine.forward
+# expect-mistake: Affine.forward=affine-no-bias
 import numpy as np
 
 def softmax(x):

@@ -1,5 +1,6 @@
 # identity_backward_no_1_over_n
 # expect-fail: IdentityWithLoss.backward
+# expect-mistake: IdentityWithLoss.backward=backward-missing-1-over-n
 import numpy as np
 
 def softmax(x):

@@ -1,5 +1,6 @@
 # identity_missing_half
 # expect-fail: IdentityWithLoss.forward
+# expect-mistake: IdentityWithLoss.forward=mse-missing-half
 import numpy as np
 
 def softmax(x):

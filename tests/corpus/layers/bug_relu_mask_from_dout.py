@@ -1,5 +1,6 @@
 # relu_mask_from_dout
 # expect-fail: Relu.backward
+# expect-mistake: Relu.backward=relu-mask-from-dout
 import numpy as np
 
 def softmax(x):

@@ -1,5 +1,6 @@
 # relu_mask_inverted
 # expect-fail: Relu.backward
+# expect-mistake: Relu.backward=relu-mask-inverted
 import numpy as np
 
 def softmax(x):

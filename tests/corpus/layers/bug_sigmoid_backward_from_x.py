@@ -1,5 +1,6 @@
 # sigmoid_backward_from_x
 # expect-fail: Sigmoid.backward
+# expect-mistake: Sigmoid.backward=sigmoid-backward-from-x
 import numpy as np
 
 def softmax(x):

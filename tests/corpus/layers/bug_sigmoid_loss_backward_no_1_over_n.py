@@ -1,5 +1,6 @@
 # sigmoid_loss_backward_no_1_over_n
 # expect-fail: SigmoidWithLoss.backward
+# expect-mistake: SigmoidWithLoss.backward=backward-missing-1-over-n
 import numpy as np
 
 def softmax(x):

@@ -1,5 +1,6 @@
 # sigmoid_loss_sum_not_mean
 # expect-fail: SigmoidWithLoss.forward
+# expect-mistake: SigmoidWithLoss.forward=ce-sum-not-mean
 import numpy as np
 
 def softmax(x):

@@ -1,5 +1,6 @@
 # sigmoid_overflow_nan
 # expect-fail: Sigmoid.forward
+# expect-mistake: Sigmoid.forward=sigmoid-overflow
 import numpy as np
 
 def softmax(x):

@@ -1,5 +1,6 @@
 # softmax_loss_backward_no_1_over_n
 # expect-fail: SoftmaxWithLoss.backward, SoftmaxWithLoss.large_scores
+# expect-mistake: SoftmaxWithLoss.backward=backward-missing-1-over-n, SoftmaxWithLoss.large_scores=backward-missing-1-over-n
 import numpy as np
 
 def softmax(x):

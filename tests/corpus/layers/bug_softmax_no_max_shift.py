@@ -1,5 +1,6 @@
 # softmax_no_max_shift
 # expect-fail: SoftmaxWithLoss.large_scores
+# expect-mistake: SoftmaxWithLoss.large_scores=softmax-no-max-shift
 import numpy as np
 
 def softmax(x):

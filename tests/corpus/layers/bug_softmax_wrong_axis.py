@@ -1,5 +1,6 @@
 # softmax_wrong_axis
 # expect-fail: SoftmaxWithLoss.forward, SoftmaxWithLoss.backward, SoftmaxWithLoss.large_scores
+# expect-mistake: SoftmaxWithLoss.forward=softmax-wrong-axis, SoftmaxWithLoss.backward=softmax-wrong-axis, SoftmaxWithLoss.large_scores=softmax-wrong-axis
 import numpy as np
 
 def softmax(x):

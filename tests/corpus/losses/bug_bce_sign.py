@@ -1,5 +1,5 @@
 # expect-fail: binary_cross_entropy, binary_cross_entropy.edge_cases
-# expect-mistake: binary_cross_entropy=loss-sign-flipped
+# expect-mistake: binary_cross_entropy=ce-sign-flipped, binary_cross_entropy.edge_cases=ce-sign-flipped
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # np.mean over all N*K elements.
 # expect-fail: cross_entropy_error, cross_entropy_error.single_sample, cross_entropy_error.edge_cases
-# expect-mistake: cross_entropy_error=loss-mean-over-elements
+# expect-mistake: cross_entropy_error=loss-divided-by-elements, cross_entropy_error.single_sample=cross-entropy-single-sample, cross_entropy_error.edge_cases=loss-divided-by-elements
 import numpy as np
 
 

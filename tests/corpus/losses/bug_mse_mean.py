@@ -1,6 +1,6 @@
 # np.mean divides by N*K, not by N.
 # expect-fail: mean_squared_error
-# expect-mistake: mean_squared_error=loss-mean-over-elements
+# expect-mistake: mean_squared_error=loss-divided-by-elements
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # Sums over the batch instead of averaging, in all three losses.
 # expect-fail: mean_squared_error, binary_cross_entropy, binary_cross_entropy.edge_cases, cross_entropy_error, cross_entropy_error.edge_cases
-# expect-mistake: mean_squared_error=loss-not-divided-by-batch, cross_entropy_error=loss-not-divided-by-batch
+# expect-mistake: mean_squared_error=loss-missing-1-over-n, binary_cross_entropy=ce-sum-not-mean, binary_cross_entropy.edge_cases=ce-sum-not-mean, cross_entropy_error=ce-sum-not-mean, cross_entropy_error.edge_cases=ce-sum-not-mean
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # No max subtraction: right for small scores, nan for [1000, 1000].
 # expect-fail: softmax.large_scores
+# expect-mistake: softmax.large_scores=softmax-no-max-shift
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # SoftmaxWithLoss.backward returns y − t (no 1/N): gradients N times too large; training diverges.
 # expect-fail: MultiLayerNet.gradient, MultiLayerNet.gradient_check, MultiLayerNet.last_layer, MultiLayerNet.train
-# expect-mistake: MultiLayerNet.gradient=gradient-not-averaged
+# expect-mistake: MultiLayerNet.gradient=backward-missing-1-over-n, MultiLayerNet.last_layer=backward-missing-1-over-n
 import numpy as np
 from collections import OrderedDict
 

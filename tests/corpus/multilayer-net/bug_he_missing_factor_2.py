@@ -1,6 +1,6 @@
 # He with variance 1/n_in.
 # expect-fail: MultiLayerNet.init_he
-# expect-mistake: MultiLayerNet.init_he=he-missing-factor-2
+# expect-mistake: MultiLayerNet.init_he=he-variance-1-over-n
 import numpy as np
 from collections import OrderedDict
 

@@ -1,6 +1,6 @@
 # The Affine layers get COPIES of the parameter arrays: updates written into params never reach them.
 # expect-fail: MultiLayerNet.predict, MultiLayerNet.loss, MultiLayerNet.gradient, MultiLayerNet.gradient_check, MultiLayerNet.layers, MultiLayerNet.train
-# expect-mistake: MultiLayerNet.predict=layers-hold-copies, MultiLayerNet.gradient=layers-hold-copies
+# expect-mistake: MultiLayerNet.predict=layers-hold-copies, MultiLayerNet.loss=layers-hold-copies, MultiLayerNet.gradient=layers-hold-copies, MultiLayerNet.layers=layers-hold-copies
 import numpy as np
 from collections import OrderedDict
 

@@ -1,6 +1,6 @@
 # cross_entropy_error sums over the batch without dividing by N (backward still divides).
 # expect-fail: MultiLayerNet.loss, MultiLayerNet.gradient_check, MultiLayerNet.last_layer
-# expect-mistake: MultiLayerNet.loss=loss-not-averaged
+# expect-mistake: MultiLayerNet.loss=ce-sum-not-mean, MultiLayerNet.last_layer=ce-sum-not-mean
 import numpy as np
 from collections import OrderedDict
 

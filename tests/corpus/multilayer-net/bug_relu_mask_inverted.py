@@ -1,5 +1,6 @@
 # Relu.backward passes the gradient where x ≤ 0 instead of x > 0.
 # expect-fail: MultiLayerNet.gradient, MultiLayerNet.gradient_check, MultiLayerNet.train
+# expect-mistake: MultiLayerNet.gradient=relu-mask-inverted
 import numpy as np
 from collections import OrderedDict
 

@@ -1,6 +1,6 @@
 # The book's original "Xavier" scale √(1/n_in) instead of the text's 2/(n_in + n_out).
 # expect-fail: MultiLayerNet.init_xavier
-# expect-mistake: MultiLayerNet.init_xavier=glorot-fan-in-only
+# expect-mistake: MultiLayerNet.init_xavier=glorot-book-form
 import numpy as np
 from collections import OrderedDict
 

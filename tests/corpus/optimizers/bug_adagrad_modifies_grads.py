@@ -1,6 +1,6 @@
 # AdaGrad divides grads[key] in place before the step (right values, but grads is modified).
 # expect-fail: AdaGrad.in_place
-# expect-mistake: AdaGrad.in_place=grads-modified
+# expect-mistake: AdaGrad.in_place=optimizer-modifies-grads
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # AdaGrad: h is replaced by g·g instead of accumulated.
 # expect-fail: AdaGrad.update, AdaGrad.trajectory
-# expect-mistake: AdaGrad.update=adagrad-h-not-accumulated
+# expect-mistake: AdaGrad.update=adagrad-no-accumulation, AdaGrad.trajectory=adagrad-no-accumulation
 import numpy as np
 
 

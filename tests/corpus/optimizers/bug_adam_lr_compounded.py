@@ -1,6 +1,6 @@
 # Adam: the text's "λ ← λ √(1−β2^t)/(1−β1^t)" taken literally, overwriting self.lr every step.
 # expect-fail: Adam.update, Adam.step_count, Adam.trajectory
-# expect-mistake: Adam.update=adam-lr-compounded
+# expect-mistake: Adam.update=adam-lr-compounded, Adam.step_count=adam-lr-compounded, Adam.trajectory=adam-lr-compounded
 import numpy as np
 
 

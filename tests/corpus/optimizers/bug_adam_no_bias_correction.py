@@ -1,6 +1,6 @@
 # Adam without bias correction (lr_t = lr).
 # expect-fail: Adam.update, Adam.step_count, Adam.trajectory
-# expect-mistake: Adam.update=adam-bias-correction-missing
+# expect-mistake: Adam.update=adam-no-bias-correction, Adam.step_count=adam-no-bias-correction, Adam.trajectory=adam-no-bias-correction
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # Adam replaces the dict's entries instead of updating in place.
 # expect-fail: Adam.in_place
-# expect-mistake: Adam.in_place=params-rebound
+# expect-mistake: Adam.in_place=optimizer-rebinds-params
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # Adam counts the step inside the loop over the keys (t grows once per key).
 # expect-fail: Adam.step_count, Adam.trajectory
-# expect-mistake: Adam.step_count=adam-step-per-key
+# expect-mistake: Adam.step_count=adam-step-per-key, Adam.trajectory=adam-step-per-key
 import numpy as np
 
 

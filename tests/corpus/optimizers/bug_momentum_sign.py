@@ -1,6 +1,6 @@
 # Momentum: θ ← θ − v with v ← αv − λg (moves uphill).
 # expect-fail: Momentum.update, Momentum.trajectory
-# expect-mistake: Momentum.update=momentum-sign-error
+# expect-mistake: Momentum.update=momentum-sign, Momentum.trajectory=momentum-sign
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # Momentum: the velocity is re-created as zeros on every call (so it is plain SGD).
 # expect-fail: Momentum.update, Momentum.trajectory
-# expect-mistake: Momentum.update=velocity-reset
+# expect-mistake: Momentum.update=momentum-no-velocity, Momentum.trajectory=momentum-no-velocity
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # Nesterov in the order of older printings of the book: v is updated FIRST.
 # expect-fail: Nesterov.update, Nesterov.trajectory
-# expect-mistake: Nesterov.update=old-nesterov-order
+# expect-mistake: Nesterov.update=nesterov-book-order, Nesterov.trajectory=nesterov-book-order
 import numpy as np
 
 

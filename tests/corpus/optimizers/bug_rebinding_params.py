@@ -1,7 +1,7 @@
 # SGD and Momentum replace the dict's entries (params[key] = params[key] - ...): right values,
 # but a network's layers would never see them.
 # expect-fail: SGD.in_place, Momentum.in_place
-# expect-mistake: SGD.in_place=params-rebound, Momentum.in_place=params-rebound
+# expect-mistake: SGD.in_place=optimizer-rebinds-params, Momentum.in_place=optimizer-rebinds-params
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # RMSprop: h ← (1−ρ)h + ρ g·g (decay rate swapped).
 # expect-fail: RMSprop.update, RMSprop.trajectory
-# expect-mistake: RMSprop.update=rmsprop-decay-swapped
+# expect-mistake: RMSprop.update=rmsprop-decay-swapped, RMSprop.trajectory=rmsprop-decay-swapped
 import numpy as np
 
 

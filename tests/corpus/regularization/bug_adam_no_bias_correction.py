@@ -1,5 +1,6 @@
 # Adam without bias correction.
 # expect-fail: Adam.update, Adam.step_count, Adam.trajectory
+# expect-mistake: Adam.update=adam-no-bias-correction, Adam.step_count=adam-no-bias-correction, Adam.trajectory=adam-no-bias-correction
 # 2-10 正則化に関する総合演習: 「ゼロから作る Deep Learning」の common/ を一つのファイルにまとめ、
 # 重み減衰をテキストの形 λΣ‖W‖²(勾配 2λW)、Xavier をテキストの分散 2/(n_in + n_out) にしたもの
 from collections import OrderedDict

@@ -1,6 +1,6 @@
 # Weight decay over every parameter (b, γ, β too), in the loss and the gradient.
 # expect-fail: MultiLayerNetExtend.loss, MultiLayerNetExtend.gradient
-# expect-mistake: MultiLayerNetExtend.loss=decay-on-all-params, MultiLayerNetExtend.gradient=decay-on-all-params
+# expect-mistake: MultiLayerNetExtend.loss=decay-includes-biases, MultiLayerNetExtend.gradient=decay-includes-biases
 # 2-10 正則化に関する総合演習: 「ゼロから作る Deep Learning」の common/ を一つのファイルにまとめ、
 # 重み減衰をテキストの形 λΣ‖W‖²(勾配 2λW)、Xavier をテキストの分散 2/(n_in + n_out) にしたもの
 from collections import OrderedDict

@@ -1,6 +1,6 @@
 # The decay is added to the loss but not to the gradient.
 # expect-fail: MultiLayerNetExtend.gradient
-# expect-mistake: MultiLayerNetExtend.gradient=decay-missing-in-gradient
+# expect-mistake: MultiLayerNetExtend.gradient=decay-not-in-gradient
 # 2-10 正則化に関する総合演習: 「ゼロから作る Deep Learning」の common/ を一つのファイルにまとめ、
 # 重み減衰をテキストの形 λΣ‖W‖²(勾配 2λW)、Xavier をテキストの分散 2/(n_in + n_out) にしたもの
 from collections import OrderedDict

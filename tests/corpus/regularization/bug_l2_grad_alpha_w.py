@@ -1,6 +1,6 @@
 # l2_penalty_grad returns αW (the ½ form's gradient) while the penalty has no ½.
 # expect-fail: l2_penalty_grad, MultiLayerNetExtend.gradient
-# expect-mistake: l2_penalty_grad=l2-half-form, MultiLayerNetExtend.gradient=l2-half-form
+# expect-mistake: l2_penalty_grad=l2-grad-missing-2, MultiLayerNetExtend.gradient=l2-grad-missing-2
 # 2-10 正則化に関する総合演習: 「ゼロから作る Deep Learning」の common/ を一つのファイルにまとめ、
 # 重み減衰をテキストの形 λΣ‖W‖²(勾配 2λW)、Xavier をテキストの分散 2/(n_in + n_out) にしたもの
 from collections import OrderedDict

@@ -1,6 +1,6 @@
 # The book's weight decay: ½λ‖W‖² with gradient λW, in the functions and in the net.
 # expect-fail: l2_penalty, l2_penalty_grad, MultiLayerNetExtend.loss, MultiLayerNetExtend.gradient
-# expect-mistake: l2_penalty=l2-half-form, l2_penalty_grad=l2-half-form, MultiLayerNetExtend.loss=l2-half-form, MultiLayerNetExtend.gradient=l2-half-form
+# expect-mistake: l2_penalty=l2-half-form, l2_penalty_grad=l2-grad-missing-2, MultiLayerNetExtend.loss=l2-half-form, MultiLayerNetExtend.gradient=l2-grad-missing-2
 # 2-10 正則化に関する総合演習: 「ゼロから作る Deep Learning」の common/ を一つのファイルにまとめ、
 # 重み減衰をテキストの形 λΣ‖W‖²(勾配 2λW)、Xavier をテキストの分散 2/(n_in + n_out) にしたもの
 from collections import OrderedDict

@@ -1,6 +1,6 @@
 # The book's Xavier initialisation: variance 1/n_in instead of the text's 2/(n_in + n_out).
 # expect-fail: MultiLayerNetExtend.params
-# expect-mistake: MultiLayerNetExtend.params=glorot-fan-in-only
+# expect-mistake: MultiLayerNetExtend.params=glorot-book-form
 # 2-10 正則化に関する総合演習: 「ゼロから作る Deep Learning」の common/ を一つのファイルにまとめ、
 # 重み減衰をテキストの形 λΣ‖W‖²(勾配 2λW)、Xavier をテキストの分散 2/(n_in + n_out) にしたもの
 from collections import OrderedDict

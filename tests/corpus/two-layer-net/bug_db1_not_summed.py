@@ -1,5 +1,6 @@
 # The mask from X1 > 0 is fine (same mask as A1 > 0), but db1 is not summed over the batch.
 # expect-fail: TwoLayerNet.gradient, TwoLayerNet.training
+# expect-mistake: TwoLayerNet.gradient=affine-db-not-summed
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # Gradient not divided by the batch size.
 # expect-fail: TwoLayerNet.gradient, TwoLayerNet.training
-# expect-mistake: TwoLayerNet.gradient=grad-not-divided-by-batch
+# expect-mistake: TwoLayerNet.gradient=backward-missing-1-over-n
 import numpy as np
 
 

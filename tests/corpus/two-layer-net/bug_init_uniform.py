@@ -1,5 +1,6 @@
 # np.random.rand: uniform on [0, 1), not N(0, std^2).
 # expect-fail: TwoLayerNet.params
+# expect-mistake: TwoLayerNet.params=init-uniform
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # std squared: N(0, std^4).
 # expect-fail: TwoLayerNet.params
+# expect-mistake: TwoLayerNet.params=init-variance-as-std
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # np.mean over all elements for the squared error (output_size > 1 makes it differ).
 # expect-fail: TwoLayerNet.loss
-# expect-mistake: TwoLayerNet.loss=loss-mean-over-elements
+# expect-mistake: TwoLayerNet.loss=loss-divided-by-elements
 import numpy as np
 
 

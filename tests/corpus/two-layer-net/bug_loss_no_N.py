@@ -1,6 +1,6 @@
 # Loss summed over the batch.
 # expect-fail: TwoLayerNet.loss
-# expect-mistake: TwoLayerNet.loss=loss-not-divided-by-batch
+# expect-mistake: TwoLayerNet.loss=loss-missing-1-over-n
 import numpy as np
 
 

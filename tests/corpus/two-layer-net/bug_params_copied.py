@@ -1,6 +1,6 @@
 # Layers get copies of the weights: writing into params (as an optimizer or the grader does) changes nothing.
 # expect-fail: TwoLayerNet.predict, TwoLayerNet.loss, TwoLayerNet.gradient, TwoLayerNet.training
-# expect-mistake: TwoLayerNet.predict=params-not-shared, TwoLayerNet.gradient=params-not-shared
+# expect-mistake: TwoLayerNet.predict=params-not-shared, TwoLayerNet.loss=params-not-shared, TwoLayerNet.gradient=params-not-shared
 import numpy as np
 
 

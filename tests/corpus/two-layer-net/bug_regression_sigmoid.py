@@ -1,5 +1,6 @@
 # Sigmoid on the regression output.
 # expect-fail: TwoLayerNet.predict, TwoLayerNet.loss, TwoLayerNet.gradient, TwoLayerNet.training
+# expect-mistake: TwoLayerNet.predict=output-activation-wrong
 import numpy as np
 
 
