@@ -76,9 +76,8 @@ def test_me_and_authentication(service):
         "instructor"
 
 
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # a SQLite property: no PostgreSQL run
 def test_sqlite_runs_in_wal_mode(make_service, database):
-    if not database["database_url"].startswith("sqlite"):
-        pytest.skip("SQLite only")
     svc = make_service()
     with svc.app.state.session_factory() as db:
         assert db.connection().exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
