@@ -102,11 +102,15 @@ def grade_loaded(exercise: Exercise, loaded: LoadedSubmission, report: Report, o
     seed = options.seed if options.seed is not None else secrets.randbits(63)
     deadline = time.monotonic() + options.submission_timeout
     with Session(loaded.units, starter, options.job_config()) as session:
+        session.lookup_names = exercise.names
         try:
-            b = session.batch()
-            p = b._add({"op": "lookup", "names": exercise.names}, True)
-            b.run()
-            names = p.value if isinstance(p.value, dict) else {}
+            session.start()
+            names = session.names
+            if names is None:  # not answered with the load: ask on its own
+                b = session.batch()
+                p = b._add({"op": "lookup", "names": exercise.names}, True)
+                b.run()
+                names = p.value if isinstance(p.value, dict) else {}
         except (StudentError, StudentTimeout, WorkerDied, GraderFault) as exc:
             log.warning("lookup failed: %r", exc)
             names = {}

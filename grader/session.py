@@ -260,6 +260,8 @@ class Session:
         self.exit_limit: str | None = None
         self.restarts = 0
         self.clear_pending = False
+        self.lookup_names: list[str] = []  # described in the load reply (saves a round trip)
+        self.names: dict | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> "Session":
@@ -347,6 +349,7 @@ class Session:
             units = [(i, u) for i, u in enumerate(self.units) if i not in self.dropped]
             try:
                 wire.send_msg(self.sock, {"cmd": "load", "units": [u.to_wire() for _, u in units],
+                                          "lookup": self.lookup_names,
                                           "budget": self.config.budget})
             except OSError:
                 pass  # the process is already gone: its last words (a sandbox error, the exit) are read below
@@ -362,6 +365,8 @@ class Session:
                         continue
                     if "loaded" in header:
                         self._record_load(units, header["loaded"])
+                        names = header.get("names")
+                        self.names = names if isinstance(names, dict) else None
                         self._collect_output(header)
                         return
                     if "sandbox_error" in header and current is None:

@@ -440,7 +440,13 @@ class StudentProcess:
             cmd = header.get("cmd")
             if cmd == "load":
                 res = self.load(header["units"], header.get("budget", budget))
-                send_msg(self.sock, {"loaded": res, "output": self.out.take()})
+                reply = {"loaded": res, "output": self.out.take()}
+                if header.get("lookup"):  # the names the grader needs, in the same round trip
+                    try:
+                        reply["names"] = self.run_op({"op": "lookup", "names": list(header["lookup"])}, [])
+                    except Exception:  # noqa: BLE001 - a broken inspect: the grader asks again per item
+                        pass
+                send_msg(self.sock, reply)
             elif cmd == "batch":
                 if header.get("clear"):
                     self.slots.clear()

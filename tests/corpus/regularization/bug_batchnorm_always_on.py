@@ -1,5 +1,5 @@
 # use_batchnorm is ignored: batch normalisation in every net.
-# expect-fail: MultiLayerNetExtend.predict, MultiLayerNetExtend.accuracy, MultiLayerNetExtend.loss, MultiLayerNetExtend.gradient, MultiLayerNetExtend.dropout
+# expect-fail: MultiLayerNetExtend.predict, MultiLayerNetExtend.loss, MultiLayerNetExtend.gradient, MultiLayerNetExtend.dropout
 # 2-10 正則化に関する総合演習: 「ゼロから作る Deep Learning」の common/ を一つのファイルにまとめ、
 # 重み減衰をテキストの形 λΣ‖W‖²(勾配 2λW)、Xavier をテキストの分散 2/(n_in + n_out) にしたもの
 from collections import OrderedDict
