@@ -48,14 +48,26 @@ def _sqlite_engine(url) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        # take the write lock up front: a read that later writes cannot then fail with SQLITE_BUSY
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # take the write lock up front: a read that later writes cannot then fail with SQLITE_BUSY;
+        # a session opened by `read_session` only reads, and in WAL mode a reader never blocks a writer
+        if conn.get_execution_options().get("sqlite_read_only"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
 def session_factory(engine: Engine) -> SessionFactory:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def read_session(factory: SessionFactory) -> Session:
+    """A session for reads only: on SQLite it does not take the write lock (others are unaffected)."""
+    bind = factory.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        return factory()
+    return Session(bind.execution_options(sqlite_read_only=True), expire_on_commit=False)
 
 
 def migrate(engine: Engine, settings: Settings) -> None:

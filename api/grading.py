@@ -10,15 +10,18 @@ from sqlalchemy import select, update
 
 import exercises
 from api import metrics
-from api.db import SessionFactory
+from api.db import SessionFactory, read_session
 from api.models import DONE, ERROR, FINAL_STATUSES, PENDING_STATUSES, QUEUED, RUNNING, Submission, utcnow
 from grader.engine import grade_source
 from grader.settings import grade_options
 
 log = logging.getLogger("dlgrade.api.grading")
 
-# Woken whenever a submission reaches a final status in this process (waiting requests re-check the DB).
+# Woken whenever a submission reaches a final status in this process; `_finished_ids` says which, so a
+# waiting request re-reads the database only for its own submission (or twice a second, for other backends).
 finished = threading.Condition()
+_finished_ids: dict[int, float] = {}
+_FINISHED_KEEP = 4096
 
 
 def grade_submission(db_session_factory: SessionFactory, submission_id: int) -> None:
@@ -64,6 +67,10 @@ def grade_submission(db_session_factory: SessionFactory, submission_id: int) -> 
         if values["status"] == ERROR:
             metrics.FAILURES.labels(exercise_id, "submission").inc()
     with finished:
+        _finished_ids[submission_id] = time.monotonic()
+        if len(_finished_ids) > _FINISHED_KEEP:
+            for old in sorted(_finished_ids, key=_finished_ids.get)[: _FINISHED_KEEP // 2]:
+                del _finished_ids[old]
         finished.notify_all()
 
 
@@ -94,11 +101,11 @@ def wait_until_final(db_session_factory: SessionFactory, submission_id: int, tim
     """Block up to ``timeout`` seconds for the submission to be done or error; return its status."""
     deadline = time.monotonic() + timeout
     while True:
-        with db_session_factory() as db:
+        with read_session(db_session_factory) as db:
             status = db.scalar(select(Submission.status).where(Submission.id == submission_id))
         remaining = deadline - time.monotonic()
         if status in FINAL_STATUSES or status is None or remaining <= 0:
             return status
         with finished:
             # other backends finish in other processes: re-check the database at least twice a second
-            finished.wait(min(remaining, 0.5))
+            finished.wait_for(lambda: submission_id in _finished_ids, timeout=min(remaining, 0.5))

@@ -21,12 +21,16 @@ def fwd_msg(cls: str) -> Msg:
 def loss_backward_args(ctx: ItemContext, cls: str, ctor: dict | None = None) -> tuple:
     """Arguments for a loss layer's ``backward``: ``()`` when ``dout`` has a default (the spec's
     ``backward(dout=1)``), ``(1.0,)`` when the student wrote ``def backward(self, dout):``."""
+    key = ("loss_backward_args", cls)
+    if key in ctx.session.memo:  # one round trip per class and submission, not per item
+        return ctx.session.memo[key]
     b = ctx.batch()
     sig = b.describe(b.attr(b.new(cls, **(ctor or {})), "backward", want=False))
     b.run()
     params = (sig.value or {}).get("params") or []
     required = [p for p in params if p[1] in ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD") and not p[2]]
-    return (1.0,) if required else ()
+    ctx.session.memo[key] = (1.0,) if required else ()
+    return ctx.session.memo[key]
 
 
 def run_loss_backward(ctx: ItemContext, cls: str, x, t, ctor=None):

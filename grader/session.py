@@ -260,6 +260,7 @@ class Session:
         self.exit_limit: str | None = None
         self.restarts = 0
         self.clear_pending = False
+        self.memo: dict = {}  # facts about the submission a check may reuse (e.g. a method's signature)
         self.lookup_names: list[str] = []  # described in the load reply (saves a round trip)
         self.names: dict | None = None
 
