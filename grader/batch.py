@@ -40,11 +40,12 @@ GRADABLE_SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX", ".git", ".venv", "node_modules"}
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_FOLDER_DEPTH = 4
-# executor="auto": threads sharing one zygote up to this many workers, grading processes beyond.  Most of
-# a grading runs in the student's worker process; the grader's own share (comparisons, decoding) was
-# 11-14 % of the wall time in bench/batch_throughput.py, so a few threads do not contend for the GIL and
-# avoid the processes' start-up; more workers need processes (see bench/README.md).
-AUTO_THREADS_UP_TO = 4
+# executor="auto": grading processes (each with its own warm zygote) for a class of at least
+# AUTO_PROCESSES_FROM submissions, threads sharing one zygote for a few.  Since a grading takes ~30 ms, the
+# grader's own share (comparisons, decoding) is large enough for threads to contend for the GIL: 1000
+# `layers` submissions took 16.6 s with 2 processes and 18.9 s with 2 threads (bench/README.md); a few
+# submissions are not worth the processes' start-up.
+AUTO_PROCESSES_FROM = 40
 
 # Outcome statuses of one student's row.
 GRADED = "graded"            # graded normally (whatever the score)
@@ -442,7 +443,7 @@ def run_batch(exercise_id: str, directory: Path, jobs: int | None = None, option
     ``times`` overrides submission times per student; ``lateness`` is a
     :class:`grader.lateness.LatenessConfig` (deadline + penalty) or None.
     ``executor``: ``"process"`` (grading processes, each with its own zygote), ``"thread"`` (threads
-    sharing one zygote) or ``"auto"`` (threads up to ``AUTO_THREADS_UP_TO`` workers, else processes).
+    sharing one zygote) or ``"auto"`` (processes for ``AUTO_PROCESSES_FROM`` submissions or more).
     """
     from exercises import get
     from grader.engine import GradeOptions
@@ -481,13 +482,17 @@ def run_batch(exercise_id: str, directory: Path, jobs: int | None = None, option
             pending.append(Job(i, s.student, [(rel_name(f, directory), str(f.resolve())) for f in s.files]))
 
     if executor == "auto":
-        executor = "thread" if min(jobs, len(pending) or 1) <= AUTO_THREADS_UP_TO else "process"
+        executor = _auto_executor(min(jobs, len(pending) or 1), len(pending))
     workers = grade_jobs(pending, exercise, options, jobs, finish, executor)
     deadline = lateness.deadline_for(exercise.id) if lateness is not None else None
     return BatchResult(exercise_id=exercise.id, item_ids=[i.id for i in exercise.items],
                        max_score=exercise.max_score, results=[r for r in results if r is not None],
                        ignored=disc.ignored, wall_seconds=time.perf_counter() - t0, jobs=workers,
                        has_deadline=deadline is not None, deadline=deadline, executor=executor)
+
+
+def _auto_executor(workers: int, submissions: int) -> str:
+    return "process" if workers > 1 and submissions >= AUTO_PROCESSES_FROM else "thread"
 
 
 def grade_jobs(pending: list[Job], exercise, options, jobs: int, finish: Callable[[int, dict], None],
@@ -498,7 +503,7 @@ def grade_jobs(pending: list[Job], exercise, options, jobs: int, finish: Callabl
     if not pending:
         return workers
     if executor == "auto":
-        executor = "thread" if workers <= AUTO_THREADS_UP_TO else "process"
+        executor = _auto_executor(workers, len(pending))
     if workers == 1:
         from grader.pool import default_starter
 
