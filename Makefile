@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2  # two xdist workers: the suite waits on student processes and services much of the time
 
 .PHONY: setup system-deps serve test bench lint wheels clean
 
