@@ -293,6 +293,9 @@ class View:
         hidden = [os.path.join(d, "site-packages") for d in self.stdlib] + [self.project] + list(hide)
         self.hide = [h for h in dict.fromkeys(os.path.abspath(h) for h in hidden)
                      if os.path.exists(h) and any(_under(h, r) for r in self.ro)]
+        # read-only sources inside /tmp (a venv under /tmp): the job's private /tmp would cover them, so they
+        # are also bound at a stash path and bound again on top of each job's /tmp
+        self.under_tmp = [p for p in self.ro if _under(p, "/tmp") and p != "/tmp"]
         sources = self.ro + list(self.links) + ["/dev"]
         self.mountpoint = next((m for m in ("/mnt", "/media", "/srv", "/opt", "/boot", "/tmp", "/var/tmp")
                                 if os.path.isdir(m) and not os.path.islink(m)
@@ -311,6 +314,8 @@ class View:
             os.symlink(target, r + link)
         for src in self.ro:
             self._bind(src, r + src, readonly=True)
+        for i, src in enumerate(self.under_tmp):
+            self._bind(src, f"{r}{TMP_STASH}/{i}", readonly=True)
         os.makedirs(r + "/dev", mode=0o755, exist_ok=True)
         for dev in DEVICES:
             if os.path.exists("/dev/" + dev):
@@ -324,6 +329,7 @@ class View:
         os.makedirs(r + "/tmp", mode=0o755, exist_ok=True)
         if tmp_bytes is not None:
             mount_tmp(r + "/tmp", tmp_bytes)
+            rebind_under_tmp(self.under_tmp, r)
         os.chdir(r)
         _check(_libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")  # old root now stacked on "/"
         _check(_libc.umount2(b".", MNT_DETACH), "umount old root")
@@ -349,6 +355,15 @@ class View:
         if readonly:
             flags |= MS_RDONLY | MS_NODEV
         _mount(None, dst, None, flags)
+
+
+TMP_STASH = "/.dlgrade-ro"
+
+
+def rebind_under_tmp(under_tmp: list[str], root: str = "") -> None:
+    """Bind the read-only sources that live inside /tmp again, on top of the job's fresh /tmp."""
+    for i, src in enumerate(under_tmp):
+        View._bind(f"{root}{TMP_STASH}/{i}", root + src, readonly=True)
 
 
 def mount_tmp(path: str, tmp_bytes: int) -> None:
@@ -386,11 +401,15 @@ def make_template(view: View) -> int | None:
     return fd
 
 
+_TEMPLATE_UNDER_TMP: list[str] = []  # the template view's read-only sources inside /tmp
+
+
 def enter_template(fd: int, tmp_bytes: int) -> None:
     """A private copy of the template view, with a fresh /tmp."""
     _check(_libc.setns(fd, CLONE_NEWNS), "setns(template view)")
     _unshare(CLONE_NEWNS, "mount")
     mount_tmp("/tmp", tmp_bytes)
+    rebind_under_tmp(_TEMPLATE_UNDER_TMP)
     os.chdir("/tmp")
 
 
@@ -781,7 +800,7 @@ def _view(numpy_site, extra_ro, hide) -> View:
 
 def prepare(numpy_site: str | None = None, template: bool = True) -> None:
     """Called once in the zygote: compile the seccomp filters, compute the default view."""
-    global _TEMPLATE_FD
+    global _TEMPLATE_FD, _TEMPLATE_UNDER_TMP
     for allow_fork in (False, True):
         try:
             filter_bpf(allow_fork)
@@ -793,6 +812,7 @@ def prepare(numpy_site: str | None = None, template: bool = True) -> None:
     if template and os.geteuid() == 0 and _TEMPLATE_FD is None:
         try:
             _TEMPLATE_FD = make_template(view)
+            _TEMPLATE_UNDER_TMP = list(view.under_tmp)
         except Exception:  # noqa: BLE001 - jobs then build the view themselves
             _TEMPLATE_FD = None
 

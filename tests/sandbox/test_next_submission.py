@@ -68,7 +68,9 @@ def test_poisoning_numpy_and_leaving_files_does_not_affect_the_next_submission(z
                     bool(np.allclose(np.zeros(1), np.ones(1))), float(np.linalg.norm(np.ones(4)))]
         """
         tmp_file, tmp_list, dot, close, norm = run(zygote, check)
-        assert not tmp_file and tmp_list == [] and dot == 2.0 and close is False and norm == 2.0
+        # empty, but for the mount points of read-only NumPy files when the venv itself lives under /tmp
+        leftovers = [d for d in tmp_list if not NUMPY_SITE.startswith(f"/tmp/{d}/")]
+        assert not tmp_file and leftovers == [] and dot == 2.0 and close is False and norm == 2.0
         full_marks(zygote)
     finally:
         for p in leftovers:
