@@ -59,7 +59,8 @@ def check_no_mutation(ctx: ItemContext, cls: str, ctor: dict, args: tuple, dout=
     The arrays are put into the worker once and read back afterwards, so an in-place
     change by the student's code (``x -= ...``, ``dout[mask] = 0``) is visible.
     """
-    b = ctx.batch()
+    backward_args = loss_backward_args(ctx, cls) if dout is None else None
+    b = ctx.batch()  # one round trip: the read-backs run after forward and backward, in order
     ctor_refs = {k: b.const(v) for k, v in ctor.items()}
     arg_refs = [b.const(a) for a in args]
     obj = b.new(cls, **ctor_refs)
@@ -68,18 +69,16 @@ def check_no_mutation(ctx: ItemContext, cls: str, ctor: dict, args: tuple, dout=
     if dout is not None:
         b.method(obj, "backward", dout_ref, want=False)
     else:
-        b.method(obj, "backward", *loss_backward_args(ctx, cls), want=False)
-    b.run()
-    b2 = ctx.batch()
+        b.method(obj, "backward", *backward_args, want=False)
     checks = []
     for k, ref in ctor_refs.items():
-        checks.append((M(f"`{k}` (constructor argument)", f"`{k}`(コンストラクタの引数)"), ctor[k], b2.read(ref)))
+        checks.append((M(f"`{k}` (constructor argument)", f"`{k}`(コンストラクタの引数)"), ctor[k], b.read(ref)))
     for i, ref in enumerate(arg_refs):
         label = names[i] if i < len(names) else f"argument {i + 1}"
-        checks.append((M(f"`{label}` (forward argument)", f"`{label}`(forward の引数)"), args[i], b2.read(ref)))
+        checks.append((M(f"`{label}` (forward argument)", f"`{label}`(forward の引数)"), args[i], b.read(ref)))
     if dout_ref is not None:
-        checks.append((M("`dout` (backward argument)", "`dout`(backward の引数)"), dout, b2.read(dout_ref)))
-    b2.run()
+        checks.append((M("`dout` (backward argument)", "`dout`(backward の引数)"), dout, b.read(dout_ref)))
+    b.run()
     for what, before, pending in checks:
         assert_unchanged(np.asarray(before), pending.value, what)
 
