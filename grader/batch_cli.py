@@ -78,6 +78,22 @@ def _progress(enabled: bool, label: str):
                     console=err, disable=not enabled, transient=False)
 
 
+def write_outputs(result, ex, lang_: str, out, json_out, feedback, feedback_format, report) -> None:
+    """The files of `batch` and `export`: gradebook CSV, JSON lines, feedback, class report; then the summary."""
+    from grader.batch import print_summary, write_csv, write_feedback, write_jsonl
+
+    write_csv(result, sys.stdout if str(out) == "-" else out)
+    if json_out is not None:
+        write_jsonl(result, sys.stdout if str(json_out) == "-" else json_out, lang_)
+    if feedback is not None:
+        write_feedback(result, feedback, feedback_format, lang_, ex)
+    if report is not None:
+        from grader.classreport import write_class_report
+
+        write_class_report(result, report, lang_, ex)
+    print_summary(err, result, lang_)
+
+
 def register(app: typer.Typer) -> None:
     """Add the class-level commands to ``app``."""
 
@@ -106,8 +122,7 @@ def register(app: typer.Typer) -> None:
                                      help="auto (threads up to 4 jobs, else processes), thread or process."),
     ) -> None:
         """Grade every submission in DIRECTORY into a gradebook CSV (and optional reports)."""
-        from grader.batch import BatchError, default_jobs, discover, print_summary, run_batch, write_csv, \
-            write_feedback, write_jsonl
+        from grader.batch import BatchError, default_jobs, discover, run_batch
 
         ex = _exercise(exercise)
         if feedback_format not in ("html", "md"):
@@ -153,16 +168,7 @@ def register(app: typer.Typer) -> None:
             result = run_batch(ex.id, directory, n_jobs, grade_options(), on_result=on_result, discovery=disc,
                                times=time_map, lateness=lateness, executor=executor)
         lang_ = lang or "en"
-        write_csv(result, sys.stdout if str(out) == "-" else out)
-        if json_out is not None:
-            write_jsonl(result, sys.stdout if str(json_out) == "-" else json_out, lang_)
-        if feedback is not None:
-            write_feedback(result, feedback, feedback_format, lang_, ex)
-        if report is not None:
-            from grader.classreport import write_class_report
-
-            write_class_report(result, report, lang_, ex)
-        print_summary(err, result, lang_)
+        write_outputs(result, ex, lang_, out, json_out, feedback, feedback_format, report)
         written = [str(p) for p in (out, json_out, report, feedback) if p is not None and str(p) != "-"]
         if written:
             err.print(("wrote " if lang_ == "en" else "出力: ") + ", ".join(written))
@@ -225,7 +231,6 @@ def register(app: typer.Typer) -> None:
         lang: Optional[str] = typer.Option(None, "--lang", help="ja or en (default en).", callback=_lang),
     ) -> None:
         """The service's stored results of EXERCISE: the same files as `dlgrade batch`, one row per student."""
-        from grader.batch import print_summary, write_csv, write_feedback, write_jsonl
 
         ex = _exercise(exercise)
         if feedback_format not in ("html", "md"):
@@ -242,16 +247,7 @@ def register(app: typer.Typer) -> None:
         finally:
             engine.dispose()
         lang_ = lang or "en"
-        write_csv(result, sys.stdout if str(out) == "-" else out)
-        if json_out is not None:
-            write_jsonl(result, sys.stdout if str(json_out) == "-" else json_out, lang_)
-        if feedback is not None:
-            write_feedback(result, feedback, feedback_format, lang_, ex)
-        if report is not None:
-            from grader.classreport import write_class_report
-
-            write_class_report(result, report, lang_, ex)
-        print_summary(err, result, lang_)
+        write_outputs(result, ex, lang_, out, json_out, feedback, feedback_format, report)
 
     @app.command("regrade")
     def regrade_cmd(

@@ -10,7 +10,6 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from grader.messages import normalize_lang
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="dlgrade — automated grading for 深層学習 Part 2 (NumPy deep-learning exercises).")
