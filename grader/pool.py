@@ -9,20 +9,18 @@ forks student code: a fork would inherit its memory (answer keys, settings).
 
 from __future__ import annotations
 
+# Light imports only (no dataclasses, pathlib, NumPy): `dlgrade check` starts the zygote from here first.
+import importlib.util
 import json
 import os
 import socket
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import importlib.util
-
-WORKER_SCRIPT = str(Path(__file__).with_name("worker.py"))
+WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
 # found without importing NumPy, so the zygote can start before the grader's own `import numpy`
-NUMPY_SITE = str(Path(importlib.util.find_spec("numpy").origin).resolve().parent.parent)
+NUMPY_SITE = os.path.dirname(os.path.dirname(os.path.realpath(importlib.util.find_spec("numpy").origin)))
 
 # Variables a worker may see; everything else (tokens, database URLs...) is scrubbed.
 PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL", "TZ")
@@ -43,14 +41,19 @@ def worker_env() -> dict[str, str]:
     return env
 
 
-@dataclass
 class JobConfig:
     """What a worker process is told: its limits.  Never secrets, never expected values."""
 
-    limits: dict = field(default_factory=dict)
-    budget: float = 1.0
-    output_cap: int = 20_000
-    sandbox: dict = field(default_factory=dict)
+    def __init__(self, limits: dict | None = None, budget: float = 1.0, output_cap: int = 20_000,
+                 sandbox: dict | None = None):
+        self.limits = dict(limits or {})
+        self.budget = budget
+        self.output_cap = output_cap
+        self.sandbox = dict(sandbox or {})
+
+    def __repr__(self) -> str:
+        return (f"JobConfig(limits={self.limits!r}, budget={self.budget!r}, output_cap={self.output_cap!r}, "
+                f"sandbox={self.sandbox!r})")
 
     def to_json(self) -> str:
         from grader.sandbox import job_sandbox  # every layer this machine offers, required (fail closed)
@@ -69,15 +72,15 @@ class Zygote:
         self.control: socket.socket | None = None
 
     def _start(self) -> None:
-        from grader.sandbox import start_probe
-
-        start_probe()  # which isolation layers this machine offers: probed while the zygote starts
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.proc = subprocess.Popen(
             [self.python, "-I", "-S", WORKER_SCRIPT, "zygote", str(theirs.fileno()), NUMPY_SITE],
             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, env=worker_env(), cwd="/", close_fds=True,
         )
+        from grader.sandbox import start_probe
+
+        start_probe()  # which isolation layers this machine offers: probed while the zygote starts
         theirs.close()
         self.control = ours
 
