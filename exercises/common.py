@@ -7,7 +7,6 @@ import numpy as np
 from grader.compare import Fail, as_array, as_scalar, assert_close, assert_unchanged
 from grader.context import ItemContext
 from grader.messages import Msg
-from grader.session import StudentError
 
 
 def M(en: str, ja: str) -> Msg:

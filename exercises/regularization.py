@@ -56,7 +56,6 @@ from exercises.initialization import check_mean_var
 from exercises.optimizers import EXERCISE as OPTIMIZERS
 from grader.compare import Fail, fmt
 from grader.context import ItemContext
-from grader.messages import Msg
 from grader.session import StudentTimeout
 from grader.spec import Exercise, Item, Mistake
 from reference import regularization as ref
