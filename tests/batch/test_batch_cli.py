@@ -37,6 +37,10 @@ def subs(tmp_path_factory):
     (root / "erin.py").write_bytes(CORRECT)
     (root / "erin.ipynb").write_bytes(py_to_notebook(CORRECT.decode()))
     (root / "田中.py").write_bytes(CORRECT)
+    # Every time is pinned, never today's: a file's modification time is its submission time.
+    on_time = 1796054400  # 2026-11-30T16:00:00Z = 2026-12-01T01:00+09:00: on time for a 23:59 JST deadline
+    for f in root.rglob("*"):
+        os.utime(f, (on_time, on_time))
     t = 1796140800  # 2026-12-01T16:00:00Z = 2026-12-02T01:00+09:00: 1 day late for a 23:59 JST deadline
     os.utime(root / "bob.ipynb", (t, t))
     (root / "deadlines.toml").write_text('[deadlines]\nlayers = "2026-12-01T23:59:00+09:00"\n[late]\nrate = 0.25\n')
