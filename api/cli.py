@@ -1,6 +1,6 @@
 """``dlgrade serve``, ``dlgrade token create`` and ``dlgrade roster import``.
 
-Registered on the main app by :func:`register` (``grader/cli.py``).  Commands parse arguments,
+Registered on the main app by :func:`register` (``grader/cli/app.py``).  Commands parse arguments,
 report usage errors with exit status 2 and call library functions.
 """
 

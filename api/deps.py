@@ -13,7 +13,7 @@ from api.accounts import account_for_token
 from api.db import SessionFactory
 from api.isolation import Isolation
 from api.models import Account
-from api.queue import GradingQueue
+from api.dispatch.queue import GradingQueue
 from api.settings import Settings
 from grader.messages import normalize_lang
 

@@ -13,7 +13,7 @@ from api import metrics
 from api.db import SessionFactory, read_session
 from api.models import DONE, ERROR, FINAL_STATUSES, PENDING_STATUSES, QUEUED, RUNNING, Submission, utcnow
 from grader.engine import grade_source
-from grader.settings import grade_options
+from grader.options import grade_options
 
 log = logging.getLogger("dlgrade.api.grading")
 

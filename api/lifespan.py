@@ -13,7 +13,7 @@ import exercises
 from api import isolation
 from api.db import open_database
 from api.grading import recover_pending
-from api.queue import make_queue
+from api.dispatch.queue import make_queue
 
 log = logging.getLogger("dlgrade.api")
 
@@ -26,7 +26,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine, sessions = await run_in_threadpool(open_database, settings)
     app.state.session_factory = sessions
     # distributed mode: students' code runs in the workers, and each checks its own isolation at start
-    # (api/celery_worker.py); this process only stores and publishes
+    # (api/dispatch/worker.py); this process only stores and publishes
     distributed = settings.queue == "celery"
     app.state.isolation = isolation.Isolation(True, {"checked_by_each_worker": True}) if distributed \
         else await run_in_threadpool(isolation.probe)

@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Everything the HTTP service can be configured with.  Grading limits live in ``grader.settings``."""
+    """Everything the HTTP service can be configured with.  Grading limits live in ``grader.options``."""
 
     model_config = SettingsConfigDict(env_prefix="DLGRADE_", extra="ignore")
 
@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     database_schema: str | None = Field(None, pattern=r"^[a-z_][a-z0-9_]{0,62}$",
                                         description="PostgreSQL schema for the tables (default: public).")
 
-    # dispatch: the in-process thread pool; other backends register in api.queue.make_queue
+    # dispatch: the in-process thread pool; other backends register in api.dispatch.queue.make_queue
     queue: str = "thread"
     workers: int = Field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)), ge=1, le=64)
     queue_size: int = Field(200, ge=1)

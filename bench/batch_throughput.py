@@ -43,8 +43,8 @@ def main() -> None:
 
     from classgen import generate_class
     from exercises import get
-    from grader.batch import run_batch
-    from grader.settings import grade_options
+    from grader.classroom.batch import run_batch
+    from grader.options import grade_options
 
     ex = get(args.exercise)
     options = grade_options()

@@ -42,11 +42,11 @@ def main() -> None:
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from exercises import get
-    from grader import sandbox
+    from grader.sandbox import probe as sandbox
     from grader.engine import GradeOptions, grade_source
     from grader.loader import load_submission
-    from grader.pool import JobConfig, Zygote
-    from grader.session import Session
+    from grader.runner.pool import JobConfig, Zygote
+    from grader.runner.session import Session
 
     ex = get(args.exercise)
     path = sorted((ROOT / "tests/corpus" / args.exercise).glob("correct_*.py"))[0]

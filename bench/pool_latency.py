@@ -26,8 +26,8 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from exercises import get
     from grader.engine import grade_source
-    from grader.pool import ColdStarter, Zygote
-    from grader.settings import grade_options
+    from grader.runner.pool import ColdStarter, Zygote
+    from grader.options import grade_options
 
     ex = get(args.exercise)
     path = Path(args.file) if args.file else sorted((ROOT / "tests/corpus" / args.exercise).glob("correct_*.py"))[0]

@@ -13,7 +13,7 @@ from exercises.common import M, assert_close, assert_unchanged
 from grader.compare import Fail, match_variant, as_scalar
 from grader.context import ItemContext
 from grader.messages import Msg
-from grader.session import StudentError
+from grader.runner.session import StudentError
 from exercises import mistakes as catalogue
 from grader.spec import Exercise, Item, Mistake
 from reference import functions as ref

@@ -31,7 +31,7 @@ from exercises import mistakes as catalogue
 from exercises.initialization import check_mean_var
 from grader.compare import Fail, close_mask, fmt, match_variant
 from grader.context import ItemContext
-from grader.session import StudentError, StudentTimeout
+from grader.runner.session import StudentError, StudentTimeout
 from grader.spec import Exercise, Item, Mistake
 from reference.functions import sigmoid, softmax
 from reference.layers import SoftmaxWithLoss as RefSoftmaxWithLoss

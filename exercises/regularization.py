@@ -56,7 +56,7 @@ from exercises.initialization import check_mean_var
 from exercises.optimizers import EXERCISE as OPTIMIZERS
 from grader.compare import Fail, fmt
 from grader.context import ItemContext
-from grader.session import StudentTimeout
+from grader.runner.session import StudentTimeout
 from grader.spec import Exercise, Item, Mistake
 from reference import regularization as ref
 from reference.initialization import init_std

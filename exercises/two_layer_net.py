@@ -21,7 +21,7 @@ from exercises.losses import check_scalar
 from grader.compare import Fail, as_array, as_scalar, assert_close
 from grader.context import ItemContext
 from grader.messages import Msg
-from grader.session import StudentError, StudentTimeout
+from grader.runner.session import StudentError, StudentTimeout
 from exercises import mistakes as catalogue
 from grader.spec import Exercise, Item, Mistake
 from reference import two_layer_net as ref

@@ -1,3 +1,3 @@
-from grader.entry import main
+from grader.cli.entry import main
 
 main()

@@ -6,7 +6,7 @@ import numpy as np
 
 from grader.compare import Fail, as_array, assert_close
 from grader.messages import Msg
-from grader.session import Batch, Pending, Session
+from grader.runner.session import Batch, Pending, Session
 from grader.spec import Exercise, Item, Mistake
 
 

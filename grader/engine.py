@@ -14,9 +14,9 @@ from grader.compare import Fail
 from grader.context import ItemContext
 from grader.loader import LoadedSubmission, UnreadableSubmission, load_submission
 from grader.messages import Msg
-from grader.pool import JobConfig, default_starter
+from grader.runner.pool import JobConfig, default_starter
 from grader.report import ItemResult, Report
-from grader.session import GraderFault, LoadNote, Session, StudentError, StudentTimeout, WorkerDied
+from grader.runner.session import GraderFault, LoadNote, Session, StudentError, StudentTimeout, WorkerDied
 from grader.spec import Exercise, Item
 
 try:  # the catalogue's signatures explain a TypeError; the engine works without them

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, status
 import exercises
 from api.deps import LangDep
 from api.schemas import Catalogue, ExerciseOut, Problem
-from grader.render import catalogue_dict
+from grader.cli.render import catalogue_dict
 
 router = APIRouter(prefix="/api/v1/exercises", tags=["exercises"])
 

@@ -14,7 +14,7 @@ from api import metrics
 from api.deps import CurrentAccount, DbDep, IsolationDep, LangDep, QueueDep, SessionFactoryDep, SettingsDep
 from api.grading import wait_until_final
 from api.models import FINAL_STATUSES, Submission
-from api.queue import QueueFull
+from api.dispatch.queue import QueueFull
 from api.schemas import AUTH_RESPONSES, Problem, SubmissionCreate, SubmissionList, SubmissionOut, SubmissionStatus, SubmissionSummary
 from api.settings import Settings
 from api.submissions import Filters, Refused, check_exercise, check_size, display_name, find, search, \

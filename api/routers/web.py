@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 import exercises
 from api.db import API_DIR
 from api.deps import SettingsDep
-from grader.render import catalogue_dict
+from grader.cli.render import catalogue_dict
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(API_DIR / "templates"))

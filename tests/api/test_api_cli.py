@@ -9,7 +9,7 @@ import stat
 import pytest
 from typer.testing import CliRunner
 
-from grader.cli import app
+from grader.cli.app import app
 
 
 @pytest.fixture

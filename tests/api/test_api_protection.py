@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.isolation import Isolation
-from api.queue import QueueFull
+from api.dispatch.queue import QueueFull
 
 SRC = "def relu(x):\n    return x\n"
 

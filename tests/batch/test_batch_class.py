@@ -21,10 +21,10 @@ from rich.console import Console
 
 from classgen import generate_class, parse_csv
 from exercises import get
-from grader.batch import print_summary, run_batch, write_csv, write_feedback, write_jsonl
-from grader.classreport import write_class_report
+from grader.classroom.batch import print_summary, run_batch, write_csv, write_feedback, write_jsonl
+from grader.classroom.classreport import write_class_report
 from grader.engine import GradeOptions
-from grader.lateness import parse_config
+from grader.classroom.lateness import parse_config
 
 EXERCISE = "layers"
 N = 200

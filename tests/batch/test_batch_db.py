@@ -18,10 +18,10 @@ from api.models import DONE, ERROR, QUEUED, STUDENT, Submission
 from classgen import parse_csv
 from corpus_tools import CORPUS
 from exercises import get
-from grader.batch import FAILED, GRADED, NO_SUBMISSION, UNGRADABLE
+from grader.classroom.batch import FAILED, GRADED, NO_SUBMISSION, UNGRADABLE
 from grader.engine import GradeOptions, grade_source
-from grader.lateness import parse_config
-from grader.regrade import export_class, open_db, regrade
+from grader.classroom.lateness import parse_config
+from api.regrade import export_class, open_db, regrade
 
 ROOT = Path(__file__).resolve().parents[2]
 EX = get("layers")

@@ -10,9 +10,9 @@ import pytest
 
 from corpus_tools import CORPUS
 from exercises import get
-from grader.batch import CONFLICT, FAILED, GRADED, UNGRADABLE, BatchError, discover, folder_files, run_batch
+from grader.classroom.batch import CONFLICT, FAILED, GRADED, UNGRADABLE, BatchError, discover, folder_files, run_batch
 from grader.engine import GradeOptions
-from grader.lateness import ConfigError, LatePolicy, assess, load_config, load_times, parse_config
+from grader.classroom.lateness import ConfigError, LatePolicy, assess, load_config, load_times, parse_config
 
 JST = timezone(timedelta(hours=9))
 CORRECT = (CORPUS / "layers" / "correct_book.py").read_bytes()

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-import api.celery_worker
+import api.dispatch.worker
 from api.isolation import Isolation
-from grader.cli import app
+from grader.cli.app import app
 
 pytestmark = pytest.mark.timeout(60)
 
 
 def test_worker_refuses_to_start_without_full_isolation(monkeypatch):
-    monkeypatch.setattr(api.celery_worker, "probe", lambda: Isolation(False, {"seccomp": False, "rlimits": True}))
+    monkeypatch.setattr(api.dispatch.worker, "probe", lambda: Isolation(False, {"seccomp": False, "rlimits": True}))
     monkeypatch.delenv("DLGRADE_ALLOW_UNSANDBOXED", raising=False)
     result = CliRunner().invoke(app, ["worker"])
     assert result.exit_code == 2

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from grader.cli import app
+from grader.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
 CORRECT = ROOT / "tests/corpus/layers/correct_book.py"
@@ -65,7 +65,7 @@ def test_fast_entry_path_matches_the_typer_command():
     import subprocess
     import sys
 
-    from grader.entry import parse_check
+    from grader.cli.entry import parse_check
 
     assert parse_check(["layers", "a.py", "--json", "--lang", "ja"])["lang"] == "ja"
     assert parse_check(["layers", "a.py", "--lang=fr"]) is None  # Typer reports the usage error

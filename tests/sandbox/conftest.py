@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from grader.loader import load_submission
-from grader.pool import JobConfig, Zygote
-from grader.session import Session
+from grader.runner.pool import JobConfig, Zygote
+from grader.runner.session import Session
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMITS = {"memory_bytes": 1 << 30, "cpu_seconds": 20, "file_bytes": 16 << 20, "open_files": 64, "processes": 16}

@@ -10,14 +10,14 @@ import subprocess
 import pytest
 from typer.testing import CliRunner
 
-import grader.sandbox as sandbox
+import grader.sandbox.probe as sandbox
 from conftest import ROOT, config, is_root, run
 from exercises import get
-from grader.cli import app
+from grader.cli.app import app
 from grader.engine import GradeOptions, grade_source
-from grader.pool import JobConfig
-from grader.session import GraderFault
-from grader.settings import grader_settings, protection_warning
+from grader.runner.pool import JobConfig
+from grader.runner.session import GraderFault
+from grader.options import grader_settings, protection_warning
 
 pytestmark = pytest.mark.timeout(60)
 CORRECT = ROOT / "tests/corpus/layers/correct_book.py"
@@ -144,11 +144,11 @@ NON_ROOT_SMOKE = r'''
 import json, os, sys
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
 from exercises import get
-from grader import sandbox
+from grader.sandbox import probe as sandbox
 from grader.engine import GradeOptions, grade_source
 from grader.loader import load_submission
-from grader.pool import JobConfig, Zygote
-from grader.session import Session
+from grader.runner.pool import JobConfig, Zygote
+from grader.runner.session import Session
 
 z = Zygote(python=sys.executable)
 report = grade_source(get("layers"), open(sys.argv[3], "rb").read(), "c.py", GradeOptions(), starter=z)
@@ -178,7 +178,7 @@ def _same_python_for_nobody() -> str | None:
     import sys
 
     exe = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
-    from grader.pool import NUMPY_SITE as site
+    from grader.runner.pool import NUMPY_SITE as site
 
     ok = (is_root() and shutil.which("setpriv") and os.path.exists(exe)
           and all(os.stat(p).st_mode & 0o005 == 0o005 for p in (site, str(ROOT), str(ROOT / "grader"))))
@@ -189,7 +189,7 @@ def _same_python_for_nobody() -> str | None:
                     "venv's version that an ordinary user can run (to play a laptop user)")
 def test_grading_as_an_ordinary_user_is_isolated_by_user_namespaces():
     """End to end as uid 65534 (no root, no cgroups): namespaces come from a user namespace."""
-    from grader.pool import NUMPY_SITE
+    from grader.runner.pool import NUMPY_SITE
 
     proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                            _same_python_for_nobody(), "-c", NON_ROOT_SMOKE, str(ROOT), NUMPY_SITE, str(CORRECT)],

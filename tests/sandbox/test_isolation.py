@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, SECRET_ENV, alive, config, is_root, run, session
-from grader.pool import NUMPY_SITE
+from grader.runner.pool import NUMPY_SITE
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -58,7 +58,7 @@ def secret_files():
 def test_reference_sources_database_root_only_file_and_grader_env_are_unreadable(zygote, secret_files):
     targets = [
         str(ROOT / "reference" / sorted(p.name for p in (ROOT / "reference").glob("*.py"))[0]),
-        str(ROOT / "grader" / "worker.py"),
+        str(ROOT / "grader" / "runner" / "student.py"),
         str(ROOT / "exercises" / "layers.py"),
         str(ROOT / "tests" / "corpus" / "layers" / "correct_book.py"),
         secret_files["db"],
@@ -189,7 +189,7 @@ def test_connection_to_a_loopback_listener_never_arrives(zygote, sandbox):
     srv = _listener()
     try:
         port = srv.getsockname()[1]
-        from grader.session import StudentError
+        from grader.runner.session import StudentError
 
         with pytest.raises(StudentError) as info:
             run(zygote, NET, "probe", port, cfg=config(sandbox))
@@ -407,7 +407,7 @@ def test_system_calls_of_another_architecture_kill_the_process(zygote):
         buf.write(code)
         return ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(buf)))()
     """
-    from grader.session import WorkerDied
+    from grader.runner.session import WorkerDied
 
     with pytest.raises(WorkerDied) as info:
         run(zygote, src)

@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, alive, config, is_root, pids_named, run, session, wait_gone
 from exercises import get
 from grader.engine import GradeOptions, grade_source
-from grader.session import StudentError, StudentTimeout, WorkerDied
+from grader.runner.session import StudentError, StudentTimeout, WorkerDied
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -373,7 +373,7 @@ def test_killed_job_leaves_no_process_and_no_cgroup(zygote):
 
 @pytest.mark.skipif(not is_root(), reason="cgroups are writable only as root")
 def test_cgroups_of_monitors_killed_before_cleaning_up_are_swept_by_the_next_zygote():
-    from grader.pool import Zygote
+    from grader.runner.pool import Zygote
 
     with open("/proc/self/cgroup") as f:
         mine = dict(line.strip().split(":", 2)[1:] for line in f if ":memory:" in line or ":pids:" in line)

@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, run
 from exercises import get
 from grader.engine import GradeOptions, grade_source
-from grader.pool import NUMPY_SITE
+from grader.runner.pool import NUMPY_SITE
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -88,7 +88,7 @@ def test_a_crashing_and_a_hostile_submission_then_a_correct_one_in_the_same_pool
             pass
         ctypes.string_at(8, 8)               # then crash
     """
-    from grader.session import WorkerDied
+    from grader.runner.session import WorkerDied
 
     with pytest.raises(WorkerDied):
         run(zygote, hostile)

@@ -1,8 +1,8 @@
 """Distributed mode: the Celery application, its settings, and what both sides read from the broker.
 
 Jobs carry only a submission id; the database stays the record of what must be graded.  The API
-publishes (``api.queue_celery``), workers started by ``dlgrade worker`` grade
-(``api.celery_worker``).  Redis is the broker; nothing is stored in a result backend.
+publishes (``api.dispatch.celery_queue``), workers started by ``dlgrade worker`` grade
+(``api.dispatch.worker``).  Redis is the broker; nothing is stored in a result backend.
 
 Delivery guarantees, and where each comes from:
 

@@ -98,7 +98,7 @@ def grade_options() -> GradeOptions:
 def protection_warning() -> str | None:
     """A one-line warning when the sandbox runs with fewer layers than it should."""
     try:
-        from grader.sandbox import missing_required
+        from grader.sandbox.probe import missing_required
     except ImportError:
         return "the sandbox module is not available: student code runs without isolation"
     if not grader_settings().sandbox:

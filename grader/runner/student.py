@@ -1,6 +1,6 @@
 """The student-side worker: loads a submission and executes the grader's operations.
 
-This file is run as a *script* (``python -I -S worker.py zygote|serve``) so that
+This file is run as a *script* (``python -I -S student.py zygote|serve``) so that
 the worker never imports the ``grader``, ``reference`` or ``exercises`` packages:
 it depends on the standard library and NumPy only.  The grader process imports it
 as a module for the wire format (``send_msg`` / ``recv_msg`` / the value codec),
@@ -10,7 +10,7 @@ Wire format: a message is ``u32 header length | header JSON | u32 blob count |
 (u64 length | bytes)*``.  Arrays travel as ``.npy`` bytes written and read with
 ``allow_pickle=False``; everything else is JSON.  Nothing is ever pickled.
 
-Process model (see ``grader.pool``)::
+Process model (see ``grader.runner.pool``)::
 
     grader ──control socket──> zygote (numpy imported, no secrets)
                                   └─fork─> monitor ──fork─> student process
@@ -460,7 +460,7 @@ class StudentProcess:
 
 def isolate_imports() -> None:
     """Make the grader's packages unimportable and drop editable-install finders."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # grader/runner/ -> root
     sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != here]
     sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in type(f).__module__
                         and "editable" not in getattr(f, "__name__", "")]
@@ -486,7 +486,7 @@ def apply_limits(limits: dict) -> None:
 
 NUMPY_SITE: str | None = None
 SANDBOX_HOOK = None  # set by the sandbox module when the zygote is started with isolation
-SANDBOX = None  # grader/sandbox_child.py (isolation layers), loaded by path in main()
+SANDBOX = None  # grader/sandbox/child.py (isolation layers), loaded by path in main()
 
 
 def load_sandbox(numpy_site: str | None) -> None:
@@ -494,7 +494,7 @@ def load_sandbox(numpy_site: str | None) -> None:
     global SANDBOX
     import importlib.util
 
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox_child.py")
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sandbox", "child.py")
     spec = importlib.util.spec_from_file_location("dlgrade_sandbox_child", path)
     SANDBOX = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(SANDBOX)

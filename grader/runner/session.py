@@ -18,10 +18,10 @@ import socket
 import time
 from dataclasses import dataclass, field
 
-from grader import worker as wire
+from grader.runner import student as wire
 from grader.loader import Unit
 from grader.messages import Msg
-from grader.pool import JobConfig
+from grader.runner.pool import JobConfig
 
 Ref = wire.Ref
 Opaque = wire.Opaque

@@ -1,10 +1,10 @@
 """Worker-side isolation: the layers applied to every student process.
 
-This file is loaded *by path* by ``grader/worker.py`` (which runs as
+This file is loaded *by path* by ``grader/runner/student.py`` (which runs as
 ``python -I -S`` without the ``grader`` package) before anything is hidden, and
 uses only the standard library and ctypes (libseccomp is called directly; ``pyseccomp`` is only a
 fallback to locate it).  The
-grader-side counterpart is ``grader/sandbox.py`` (reports, settings, doctor).
+grader-side counterpart is ``grader/sandbox/probe.py`` (reports, settings, doctor).
 
 Per job (see ``worker.run_job``)::
 
@@ -19,7 +19,7 @@ Per job (see ``worker.run_job``)::
 The zygote only *loads* this module: it never applies a layer to itself.
 A layer that is requested but fails to apply raises :class:`SandboxError`
 (fail closed) unless the job says ``best_effort`` (the probe, an explicit
-degraded mode).  ``python -I -S sandbox_child.py probe`` reports, as JSON,
+degraded mode).  ``python -I -S child.py probe`` reports, as JSON,
 which layers work on this machine.
 """
 
@@ -275,7 +275,7 @@ class View:
 
     def __init__(self, numpy_site: str | None = None, extra_ro: tuple = (), hide: tuple = ()):
         here = os.path.dirname(os.path.abspath(__file__))
-        self.project = os.path.dirname(here)
+        self.project = os.path.dirname(os.path.dirname(here))  # grader/sandbox/ -> root
         ro: list[str] = []
         self.links: dict[str, str] = {}
         for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
@@ -912,5 +912,5 @@ if __name__ == "__main__":
 
         print(json.dumps(probe(site)))
     else:
-        print("usage: python -I -S sandbox_child.py probe [NUMPY_SITE]", file=sys.stderr)
+        print("usage: python -I -S child.py probe [NUMPY_SITE]", file=sys.stderr)
         sys.exit(2)

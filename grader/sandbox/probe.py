@@ -1,10 +1,10 @@
 """Isolation of student code, grader side: which layers this machine offers, and per-job settings.
 
-The layers themselves are applied in the worker by ``grader/sandbox_child.py`` (a standalone
+The layers themselves are applied in the worker by ``grader/sandbox/child.py`` (a standalone
 file: the worker runs without the ``grader`` package).  This module
 
 - probes once per process which layers work here (``protection_details`` /
-  ``protection_report``), by running ``sandbox_child.py probe`` in a fresh interpreter that
+  ``protection_report``), by running ``child.py probe`` in a fresh interpreter that
   applies every layer to a throw-away child, exactly as a job does;
 - completes each job's ``sandbox`` settings (``job_sandbox``): every layer the probe found is
   requested *and required*, so a layer that fails to apply in a job stops that job instead of
@@ -28,7 +28,7 @@ from pathlib import Path
 
 log = logging.getLogger("dlgrade.sandbox")
 
-CHILD_SCRIPT = str(Path(__file__).with_name("sandbox_child.py"))
+CHILD_SCRIPT = str(Path(__file__).with_name("child.py"))
 
 #: Every layer, what it protects, and whether "full isolation" needs it (same order as the probe).
 LAYERS: dict[str, tuple[str, bool]] = {
@@ -60,7 +60,7 @@ class SandboxUnavailable(RuntimeError):
 
 
 def _spawn_probe() -> subprocess.Popen:
-    from grader.pool import NUMPY_SITE, worker_env
+    from grader.runner.pool import NUMPY_SITE, worker_env
 
     return subprocess.Popen([sys.executable, "-I", "-S", CHILD_SCRIPT, "probe", NUMPY_SITE],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
@@ -186,7 +186,7 @@ def protection_details(refresh: bool = False) -> dict[str, dict]:
 
 def _settings_sandbox() -> dict:
     try:
-        from grader.settings import grader_settings
+        from grader.options import grader_settings
 
         return grader_settings().sandbox_options()
     except Exception:  # noqa: BLE001 - invalid settings are reported elsewhere
@@ -210,7 +210,7 @@ def protection_report() -> dict[str, bool]:
 def sandbox_enabled() -> bool:
     """False when the administrator turned isolation off (``DLGRADE_SANDBOX=0``)."""
     try:
-        from grader.settings import grader_settings
+        from grader.options import grader_settings
 
         return bool(grader_settings().sandbox)
     except Exception:  # noqa: BLE001 - invalid settings are reported elsewhere

@@ -8,7 +8,7 @@ entries for one student are never guessed between: that student is a *conflict*
 and scores 0.
 
 Parallelism: ``jobs`` grading processes (``spawn`` context), each with its own warm
-:class:`grader.pool.Zygote`; student code runs in the zygote's forked children,
+:class:`grader.runner.pool.Zygote`; student code runs in the zygote's forked children,
 the comparisons run in the grading processes, so both scale with the cores.
 ``jobs=1`` grades in this process.  A submission that cannot be read or graded
 never stops the batch: it scores 0 with its reason.
@@ -302,7 +302,7 @@ def _init_process(exercise_id: str, options) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent
     from exercises import get
-    from grader.pool import default_starter
+    from grader.runner.pool import default_starter
 
     _state["exercise"] = get(exercise_id)
     _state["options"] = options
@@ -327,7 +327,7 @@ class StudentResult:
     item_scores: dict[str, float]
     duration_ms: float = 0.0         # grading time of the submission (the report's duration)
     submitted_at: datetime | None = None
-    late: object | None = None       # grader.lateness.LateInfo when a deadline applies
+    late: object | None = None       # grader.classroom.lateness.LateInfo when a deadline applies
     extra: dict = field(default_factory=dict)  # more fields for the JSON lines (e.g. the stored submission id)
 
     @property
@@ -441,7 +441,7 @@ def run_batch(exercise_id: str, directory: Path, jobs: int | None = None, option
     ``jobs``: grading processes (default: the cores).  ``on_start(total)`` and
     ``on_result(result)`` drive a progress display (called in this thread).
     ``times`` overrides submission times per student; ``lateness`` is a
-    :class:`grader.lateness.LatenessConfig` (deadline + penalty) or None.
+    :class:`grader.classroom.lateness.LatenessConfig` (deadline + penalty) or None.
     ``executor``: ``"process"`` (grading processes, each with its own zygote), ``"thread"`` (threads
     sharing one zygote) or ``"auto"`` (processes for ``AUTO_PROCESSES_FROM`` submissions or more).
     """
@@ -505,7 +505,7 @@ def grade_jobs(pending: list[Job], exercise, options, jobs: int, finish: Callabl
     if executor == "auto":
         executor = _auto_executor(workers, len(pending))
     if workers == 1:
-        from grader.pool import default_starter
+        from grader.runner.pool import default_starter
 
         starter = default_starter()
         for job in pending:
@@ -518,7 +518,7 @@ def grade_jobs(pending: list[Job], exercise, options, jobs: int, finish: Callabl
 
 
 def _run_threads(pending: list[Job], workers: int, exercise, options, finish) -> None:
-    from grader.pool import default_starter
+    from grader.runner.pool import default_starter
 
     starter = default_starter()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dlgrade-batch") as pool:
@@ -663,7 +663,7 @@ def safe_filename(student: str) -> str:
 def write_feedback(result: BatchResult, folder: Path, fmt: str = "html", lang: str = "en",
                    exercise=None) -> list[Path]:
     """One feedback file per student (``<student>.html`` or ``<student>.md``)."""
-    from grader.feedback import render_feedback
+    from grader.classroom.feedback import render_feedback
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

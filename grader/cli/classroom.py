@@ -1,6 +1,6 @@
 """``dlgrade batch``, ``dlgrade gradescope``, ``dlgrade export`` and ``dlgrade regrade``.
 
-Registered on the main app by :func:`register` (``grader/cli.py``).  Commands parse
+Registered on the main app by :func:`register` (``grader/cli/app.py``).  Commands parse
 arguments, report usage errors with exit status 2 and call library functions.
 """
 
@@ -60,7 +60,7 @@ def _writable(path: Optional[Path], what: str, folder: bool = False) -> None:
 def _load_lateness(deadlines: Optional[Path]):
     if deadlines is None:
         return None
-    from grader.lateness import ConfigError, load_config
+    from grader.classroom.lateness import ConfigError, load_config
 
     try:
         return load_config(deadlines)
@@ -80,7 +80,7 @@ def _progress(enabled: bool, label: str):
 
 def write_outputs(result, ex, lang_: str, out, json_out, feedback, feedback_format, report) -> None:
     """The files of `batch` and `export`: gradebook CSV, JSON lines, feedback, class report; then the summary."""
-    from grader.batch import print_summary, write_csv, write_feedback, write_jsonl
+    from grader.classroom.batch import print_summary, write_csv, write_feedback, write_jsonl
 
     write_csv(result, sys.stdout if str(out) == "-" else out)
     if json_out is not None:
@@ -88,7 +88,7 @@ def write_outputs(result, ex, lang_: str, out, json_out, feedback, feedback_form
     if feedback is not None:
         write_feedback(result, feedback, feedback_format, lang_, ex)
     if report is not None:
-        from grader.classreport import write_class_report
+        from grader.classroom.classreport import write_class_report
 
         write_class_report(result, report, lang_, ex)
     print_summary(err, result, lang_)
@@ -122,7 +122,7 @@ def register(app: typer.Typer) -> None:
                                      help="auto (threads up to 4 jobs, else processes), thread or process."),
     ) -> None:
         """Grade every submission in DIRECTORY into a gradebook CSV (and optional reports)."""
-        from grader.batch import BatchError, default_jobs, discover, run_batch
+        from grader.classroom.batch import BatchError, default_jobs, discover, run_batch
 
         ex = _exercise(exercise)
         if feedback_format not in ("html", "md"):
@@ -134,7 +134,7 @@ def register(app: typer.Typer) -> None:
         lateness = _load_lateness(deadlines)
         time_map = None
         if times is not None:
-            from grader.lateness import DEFAULT_TIMEZONE, ConfigError, load_times
+            from grader.classroom.lateness import DEFAULT_TIMEZONE, ConfigError, load_times
 
             try:
                 time_map = load_times(times, lateness.tz if lateness else DEFAULT_TIMEZONE)
@@ -148,7 +148,7 @@ def register(app: typer.Typer) -> None:
         _writable(json_out, "--json")
         _writable(report, "--report")
         _writable(feedback, "--feedback", folder=True)
-        from grader.settings import grade_options, protection_warning
+        from grader.options import grade_options, protection_warning
 
         warning = protection_warning()
         if warning:
@@ -185,8 +185,8 @@ def register(app: typer.Typer) -> None:
                                        help="Tests' visibility: visible, hidden, after_due_date, after_published."),
     ) -> None:
         """Gradescope autograder: grade /autograder/submission, write /autograder/results/results.json."""
-        from grader.gradescope import GradescopeError, run_gradescope
-        from grader.settings import grade_options
+        from grader.classroom.gradescope import GradescopeError, run_gradescope
+        from grader.options import grade_options
 
         ex = _exercise(exercise)
         try:
@@ -200,7 +200,7 @@ def register(app: typer.Typer) -> None:
 
     def _open_db(database: Optional[str]):
         try:
-            from grader.regrade import open_db
+            from api.regrade import open_db
         except ImportError as exc:  # pragma: no cover - the service's models are part of the package
             usage_error(f"the service's database models are not available: {exc}")
         try:
@@ -241,7 +241,7 @@ def register(app: typer.Typer) -> None:
         _writable(feedback, "--feedback", folder=True)
         engine, sessions = _open_db(database)
         try:
-            from grader.regrade import export_class, service_policy
+            from api.regrade import export_class, service_policy
 
             result = export_class(sessions, ex, policy or service_policy(), lateness)
         finally:
@@ -264,13 +264,13 @@ def register(app: typer.Typer) -> None:
         """Grade every finished submission of EXERCISE again (after a grader fix); list whose scores changed."""
         from rich.table import Table
 
-        from grader.settings import grade_options
+        from grader.options import grade_options
 
         ex = _exercise(exercise)
         _writable(changes, "--changes")
         engine, sessions = _open_db(database)
         try:
-            from grader.regrade import regrade, service_policy
+            from api.regrade import regrade, service_policy
 
             with _progress(progress, f"regrading {ex.id}") as bar:
                 task = bar.add_task(f"regrading {ex.id}", total=None, last="")

@@ -18,7 +18,7 @@ from kombu.transport.redis import Channel as RedisChannel
 from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from api.celery_app import BrokerSettings, WorkerInfo, heartbeat_age, live_workers, make_celery, publish, \
+from api.dispatch.celery_app import BrokerSettings, WorkerInfo, heartbeat_age, live_workers, make_celery, publish, \
     queue_length, redis_client
 from api.db import SessionFactory
 from api.settings import Settings
@@ -29,7 +29,7 @@ STATUS_PERIOD = 1.0  # seconds between snapshots of the broker
 
 
 class CeleryQueue:
-    """Implements ``api.queue.GradingQueue`` over Celery + Redis."""
+    """Implements ``api.dispatch.queue.GradingQueue`` over Celery + Redis."""
 
     def __init__(self, settings: Settings, session_factory: SessionFactory, broker: BrokerSettings | None = None):
         self.settings, self.session_factory = settings, session_factory

@@ -1,4 +1,4 @@
-"""``dlgrade worker``: grade jobs from the broker (distributed mode, see ``api.celery_app``).
+"""``dlgrade worker``: grade jobs from the broker (distributed mode, see ``api.dispatch.celery_app``).
 
 One process runs Celery's thread pool (``DLGRADE_WORKERS`` gradings at a time; each grading runs the
 student's code in processes forked by the engine's zygote, never in this process) and one
@@ -25,7 +25,7 @@ import redis
 from celery import Celery
 from sqlalchemy import select, update
 
-from api.celery_app import GRADE_TASK, BrokerSettings, WorkerInfo, make_celery, publish, redis_client, \
+from api.dispatch.celery_app import GRADE_TASK, BrokerSettings, WorkerInfo, make_celery, publish, redis_client, \
     submissions_held
 from api.db import SessionFactory, open_database
 from api.grading import grade_submission
@@ -200,7 +200,7 @@ def run_worker(concurrency: int | None = None, loglevel: str = "info") -> None:
     """Start a worker; returns when it is stopped (SIGTERM/SIGINT: running gradings finish first)."""
     from pydantic import ValidationError
 
-    from grader.pool import default_starter
+    from grader.runner.pool import default_starter
 
     try:
         settings, broker = Settings(), BrokerSettings()

@@ -3,7 +3,7 @@
 Built on the service's own models (``api.models``) and database setup (``api.db``):
 
 - :func:`export_class` turns the stored, graded submissions of one exercise into a
-  :class:`grader.batch.BatchResult` — one row per student of the roster, the counting
+  :class:`grader.classroom.batch.BatchResult` — one row per student of the roster, the counting
   submission chosen by the gradebook policy (best or latest), its ``created_at`` as the
   submission time for deadlines — so every writer of ``dlgrade batch`` (CSV, JSON
   lines, class report, feedback files) serves the service too.
@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Callable
 
 from api.models import DONE, FINAL_STATUSES, STUDENT, Account, Submission, utcnow
-from grader.batch import (FAILED, GRADED, NO_SUBMISSION, UNGRADABLE, BatchResult, Job, StudentResult,
+from grader.classroom.batch import (FAILED, GRADED, NO_SUBMISSION, UNGRADABLE, BatchResult, Job, StudentResult,
                           default_jobs, grade_jobs, natural_key)
 from grader.messages import Msg
 

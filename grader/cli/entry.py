@@ -42,17 +42,17 @@ def main() -> None:
     if argv[:1] == ["check"]:
         parsed = parse_check(argv[1:])
         if parsed is not None:
-            from grader.pool import default_starter
+            from grader.runner.pool import default_starter
 
             default_starter().warm()  # first: the worker's start overlaps all our imports
-            from grader.checkrun import run_check
+            from grader.cli.check import run_check
 
             code = run_check(**parsed)
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)  # skip the interpreter's teardown (~20 ms of module cleanup); the zygote
             #                 ends on its own when its control socket closes
-    from grader.cli import app
+    from grader.cli.app import app
 
     app()
 

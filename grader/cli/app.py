@@ -38,7 +38,7 @@ def exercises_cmd(as_json: bool = typer.Option(False, "--json", help="Machine-re
                                                      callback=lang_option)) -> None:
     """List the catalogue: ids, titles, items, points."""
     from exercises import catalogue
-    from grader.render import catalogue_dict, print_catalogue
+    from grader.cli.render import catalogue_dict, print_catalogue
 
     if as_json:
         out.print_json(json.dumps(catalogue_dict(catalogue(), lang)))
@@ -53,7 +53,7 @@ def check_cmd(exercise: str = typer.Argument(..., help="Exercise id, e.g. layers
               lang: Optional[str] = typer.Option(None, "--lang", help="ja or en (default en).",
                                                  callback=lang_option)) -> None:
     """Grade one submission and print its report."""
-    from grader.checkrun import run_check
+    from grader.cli.check import run_check
 
     code = run_check(exercise, file, as_json, lang)
     if code:
@@ -63,7 +63,7 @@ def check_cmd(exercise: str = typer.Argument(..., help="Exercise id, e.g. layers
 @app.command("doctor")
 def doctor_cmd(as_json: bool = typer.Option(False, "--json", help="Machine-readable report.")) -> None:
     """Which isolation layers protect student code on this machine (active / missing, and why)."""
-    from grader.sandbox import doctor
+    from grader.sandbox.probe import doctor
 
     info = doctor()
     if as_json:
@@ -84,8 +84,8 @@ def doctor_cmd(as_json: bool = typer.Option(False, "--json", help="Machine-reada
                   "grade only code you trust; the HTTP service refuses students unless DLGRADE_ALLOW_UNSANDBOXED=1.")
 
 
-# batch, gradescope, export, regrade (grader/batch_cli.py)
-from grader.batch_cli import register as _register_batch_commands  # noqa: E402
+# batch, gradescope, export, regrade (grader/cli/classroom.py)
+from grader.cli.classroom import register as _register_batch_commands  # noqa: E402
 
 _register_batch_commands(app)
 
@@ -100,7 +100,7 @@ def worker_cmd(concurrency: Optional[int] = typer.Option(None, "--concurrency", 
                                                          help="Gradings at a time (default DLGRADE_WORKERS)."),
                log_level: str = typer.Option("info", "--log-level", help="Celery log level.")) -> None:
     """Grade jobs from the broker (distributed mode: DLGRADE_BROKER_URL, DLGRADE_DATABASE_URL)."""
-    from api.celery_worker import WorkerRefused, run_worker
+    from api.dispatch.worker import WorkerRefused, run_worker
 
     try:
         run_worker(concurrency, log_level)

@@ -14,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-from grader.batch import folder_files, grade_files, unreadable_report
+from grader.classroom.batch import folder_files, grade_files, unreadable_report
 from grader.messages import Msg
 
 DEFAULT_SUBMISSION = Path("/autograder/submission")
@@ -90,7 +90,7 @@ def run_gradescope(exercise, submission_dir: Path = DEFAULT_SUBMISSION, results_
                    lang: str = "en", options=None, visibility: str = "visible",
                    hidden_visibility: str = "after_published", starter=None) -> dict:
     """Grade the upload in ``submission_dir`` and write Gradescope's ``results.json``."""
-    from grader.pool import default_starter
+    from grader.runner.pool import default_starter
     from grader.report import select_lang
 
     if visibility not in VISIBILITIES or hidden_visibility not in VISIBILITIES:

@@ -18,7 +18,7 @@ import numpy as np
 from jinja2 import Environment
 from matplotlib.figure import Figure
 
-from grader.batch import GRADED, BatchResult, fmt_score
+from grader.classroom.batch import GRADED, BatchResult, fmt_score
 
 STATUSES = ("pass", "fail", "error", "timeout", "missing")
 COLORS = {"pass": "#2da44e", "fail": "#cf222e", "error": "#8250df", "timeout": "#d4a72c", "missing": "#8c959f"}
@@ -321,7 +321,7 @@ def render_class_report(result: BatchResult, lang: str = "en", exercise=None, no
 
 
 def write_class_report(result: BatchResult, path, lang: str = "en", exercise=None) -> None:
-    from grader.batch import _write_text
+    from grader.classroom.batch import _write_text
 
     _write_text(path, render_class_report(result, lang, exercise))
 

@@ -113,8 +113,8 @@ class ThreadPoolQueue:
 def make_queue(settings: Settings, session_factory: SessionFactory) -> GradingQueue:
     if settings.queue == "thread":
         return ThreadPoolQueue(session_factory, settings.workers, settings.queue_size)
-    if settings.queue == "celery":  # distributed mode: `dlgrade worker` processes grade (api/celery_worker.py)
-        from api.queue_celery import CeleryQueue
+    if settings.queue == "celery":  # distributed mode: `dlgrade worker` processes grade (api/dispatch/worker.py)
+        from api.dispatch.celery_queue import CeleryQueue
 
         return CeleryQueue(settings, session_factory)
     raise ValueError(f"unknown DLGRADE_QUEUE {settings.queue!r} (available: thread, celery)")

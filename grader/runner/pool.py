@@ -1,6 +1,6 @@
 """Starting worker processes: a warm fork server (zygote) or a cold interpreter per job.
 
-The zygote is a separate interpreter started with ``python -I -S worker.py`` that
+The zygote is a separate interpreter started with ``python -I -S student.py`` that
 imports NumPy and nothing of the grader; it forks one fresh process per
 submission, so no job pays interpreter start-up and ``import numpy`` and no
 process that ran student code is ever reused.  The grader process itself never
@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 
-WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
+WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "student.py")
 # found without importing NumPy, so the zygote can start before the grader's own `import numpy`
 NUMPY_SITE = os.path.dirname(os.path.dirname(os.path.realpath(importlib.util.find_spec("numpy").origin)))
 
@@ -56,7 +56,7 @@ class JobConfig:
                 f"sandbox={self.sandbox!r})")
 
     def to_json(self) -> str:
-        from grader.sandbox import job_sandbox  # every layer this machine offers, required (fail closed)
+        from grader.sandbox.probe import job_sandbox  # every layer this machine offers, required (fail closed)
 
         return json.dumps({"limits": self.limits, "budget": self.budget,
                            "output_cap": self.output_cap, "sandbox": job_sandbox(self.sandbox)})
@@ -78,7 +78,7 @@ class Zygote:
             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, env=worker_env(), cwd="/", close_fds=True,
         )
-        from grader.sandbox import start_probe
+        from grader.sandbox.probe import start_probe
 
         start_probe()  # which isolation layers this machine offers: probed while the zygote starts
         theirs.close()

@@ -140,7 +140,7 @@ def _markdown(c: dict) -> str:
 
 
 def render_feedback(r, result=None, fmt: str = "html", lang: str = "en", exercise=None) -> str:
-    """The feedback file of one :class:`grader.batch.StudentResult`."""
+    """The feedback file of one :class:`grader.classroom.batch.StudentResult`."""
     ex_id = exercise.id if exercise is not None else (result.exercise_id if result is not None else "")
     title = exercise.title.get(lang) if exercise is not None else ""
     c = _context(r, ex_id, title, lang)

@@ -1,4 +1,4 @@
-"""`dlgrade check`, shared by the Typer command and the fast entry path (``grader.entry``).
+"""`dlgrade check`, shared by the Typer command and the fast entry path (``grader.cli.entry``).
 
 Imports only what grading needs: the report is printed with Rich only in table mode.
 """
@@ -19,12 +19,12 @@ def _error(message: str) -> int:
 
 def run_check(exercise: str, file: Path, as_json: bool = False, lang: str = "en") -> int:
     """Grade ``file`` against ``exercise`` and print the report; return the exit status."""
-    from grader.pool import default_starter
+    from grader.runner.pool import default_starter
 
     default_starter().warm()  # the worker's interpreter starts while we load the catalogue
     from exercises import UnknownExercise, get
     from grader.engine import grade_source
-    from grader.settings import SettingsError, grade_options, protection_warning
+    from grader.options import SettingsError, grade_options, protection_warning
 
     try:
         ex = get(exercise)
@@ -51,7 +51,7 @@ def run_check(exercise: str, file: Path, as_json: bool = False, lang: str = "en"
     else:
         from rich.console import Console
 
-        from grader.render import print_report
+        from grader.cli.render import print_report
 
         print_report(Console(highlight=False, soft_wrap=True), report, lang)
     return 0

@@ -1,0 +1,3 @@
+from grader.cli.entry import main
+
+main()
