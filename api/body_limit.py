@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-
-class BodyTooLarge(Exception):
-    pass
+from api.errors import BodyTooLarge, refused_response
 
 
 class BodySizeLimit:
@@ -44,7 +42,6 @@ class BodySizeLimit:
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
-    from api.errors import refused_response
     from api.submissions import too_large
 
     response = refused_response(scope, too_large(scope["app"].state.settings))

@@ -7,9 +7,12 @@ from fastapi.responses import JSONResponse
 from starlette.types import Scope
 
 from api import metrics
-from api.body_limit import BodyTooLarge
 from api.deps import lang_of
 from api.submissions import Refused, too_large
+
+
+class BodyTooLarge(Exception):
+    """A request body that grew past the upload limit while it was read (chunked uploads)."""
 
 
 def refused_response(scope: Scope, exc: Refused) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""What the sandbox reports about itself (``grader.sandbox.probe`` may not be installed yet)."""
+"""What the sandbox reports about itself, for the service's health output and admission."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ class Isolation:
 
 def probe() -> Isolation:
     """Whether every isolation layer is active, and each layer's state (probed once, at start-up)."""
-    try:
-        from grader.sandbox.probe import full_isolation, protection_report
-    except ImportError:
-        return Isolation(False, {"sandbox_module": False})
-    return Isolation(bool(full_isolation()), {str(k): bool(v) for k, v in protection_report().items()})
+    from grader.options import grader_settings
+    from grader.sandbox.probe import full_isolation, protection_report
+
+    settings = grader_settings().sandbox_options()
+    return Isolation(bool(full_isolation(settings)), {str(k): bool(v) for k, v in protection_report(settings).items()})

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.body_limit import BodySizeLimit, BodyTooLarge
+from api.body_limit import BodySizeLimit
 from api.db import API_DIR
-from api.errors import body_too_large_handler, refused_handler
+from api.errors import BodyTooLarge, body_too_large_handler, refused_handler
 from api.lifespan import lifespan
 from api.routers import accounts, exercises, gradebook, health, mistakes, submissions, web
 from api.settings import Settings

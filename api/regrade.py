@@ -200,7 +200,7 @@ def regrade(sessions, exercise, jobs: int | None = None, options=None, dry_run: 
     reports (unless ``dry_run``); list what changed."""
     from sqlalchemy import update
 
-    from grader.engine import GradeOptions
+    from grader.options import GradeOptions
 
     options = options or GradeOptions()
     t0 = time.perf_counter()

@@ -43,7 +43,9 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from exercises import get
     from grader.sandbox import probe as sandbox
-    from grader.engine import GradeOptions, grade_source
+    from grader.options import grader_settings
+    from grader.engine import grade_source
+    from grader.options import GradeOptions
     from grader.loader import load_submission
     from grader.runner.pool import JobConfig, Zygote
     from grader.runner.session import Session
@@ -61,7 +63,7 @@ def main() -> None:
     modes: dict[str, dict] = {"unsandboxed": {"enabled": False}, "sandboxed": {},
                               "sandboxed+cgroups": {"cgroups": True}, "sandboxed+cgroups-again": {"cgroups": True}}
     if args.layers:
-        for name, active in sandbox.protection_report().items():
+        for name, active in sandbox.protection_report(grader_settings().sandbox_options()).items():
             if active and name not in ("rlimits", "environment_scrubbed", "dedicated_uid"):  # as root, no uid = root
                 modes[f"sandboxed-without-{name}"] = {"disable": [name]}
     if args.modes:
@@ -70,7 +72,7 @@ def main() -> None:
 
     def one_job(sb: dict) -> float:
         t = time.perf_counter()
-        with Session(units, zygote, JobConfig(limits=dict(limits), sandbox=dict(sb))) as s:
+        with Session(units, zygote, GradeOptions(limits=dict(limits), sandbox=dict(sb)).job_config()) as s:
             assert s.call("f") == 1
         return time.perf_counter() - t
 
@@ -99,7 +101,7 @@ def main() -> None:
 
     out: dict = {"exercise": args.exercise, "file": path.name, "n": args.n, "gap_s": args.gap, "cpus": os.cpu_count(),
                  "load_avg": round(os.getloadavg()[0], 2), "euid": os.geteuid(),
-                 "layers": [k for k, v in sandbox.protection_report().items() if v]}
+                 "layers": [k for k, v in sandbox.protection_report(grader_settings().sandbox_options()).items() if v]}
     for workload, by_mode in results.items():
         stats = {}
         for mode, ts in by_mode.items():

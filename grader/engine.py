@@ -6,15 +6,14 @@ import logging
 import os
 import time
 import zlib
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from grader.compare import Fail
 from grader.context import ItemContext
 from grader.loader import LoadedSubmission, UnreadableSubmission, load_submission
 from grader.messages import Msg
-from grader.runner.pool import JobConfig, default_starter
+from grader.options import GradeOptions
+from grader.runner.pool import default_starter
 from grader.report import ItemResult, Report
 from grader.runner.session import GraderFault, LoadNote, Session, StudentError, StudentTimeout, WorkerDied
 from grader.spec import Exercise, Item
@@ -27,24 +26,6 @@ except ImportError:  # pragma: no cover
 log = logging.getLogger("dlgrade.engine")
 
 PASS_MSG = Msg(en="Correct.", ja="正解です。")
-
-
-@dataclass
-class GradeOptions:
-    """How a submission is graded (limits, budgets).  Never holds secrets."""
-
-    statement_budget: float = 1.0  # seconds per top-level statement while loading
-    item_timeout_scale: float = 1.0
-    submission_timeout: float = 60.0  # wall time for the whole submission
-    limits: dict = field(default_factory=lambda: {"memory_bytes": 1 << 30, "cpu_seconds": 60,
-                                                  "file_bytes": 16 << 20, "open_files": 64})
-    output_cap: int = 20_000
-    seed: int | None = None
-    sandbox: dict = field(default_factory=dict)
-
-    def job_config(self) -> JobConfig:
-        return JobConfig(limits=dict(self.limits), budget=self.statement_budget,
-                         output_cap=self.output_cap, sandbox=dict(self.sandbox))
 
 
 def load_note_msg(note: LoadNote) -> Msg:

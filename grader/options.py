@@ -1,4 +1,9 @@
-"""Grading settings from the environment (``DLGRADE_*``), validated in one place.
+"""Grading settings and their defaults: the one home of every default of the engine.
+
+``GraderSettings`` reads ``DLGRADE_*`` from the environment, validated in one place;
+``GradeOptions`` is what one grading is given (built from the settings, or their defaults);
+nothing else restates a default (the runner, the student process and the batch tools read them
+from here or from the ``JobConfig`` they are handed).
 
 A dataclass rather than pydantic-settings: ``dlgrade check`` must start fast, and importing
 pydantic costs ~50 ms of the ~100 ms budget.  The service's own settings (``api/settings.py``)
@@ -11,9 +16,11 @@ import dataclasses
 import os
 from functools import lru_cache
 
-from grader.engine import GradeOptions
+from grader.runner.pool import JobConfig
 
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+MAX_FILE_BYTES = 5 << 20  # a submission file larger than this is not graded (check, batch, gradescope)
 
 
 class SettingsError(ValueError):
@@ -65,14 +72,17 @@ class GraderSettings:
                 values[f.name] = _parse(f.name, raw, str(f.type))
         return cls(**values)
 
-    def grade_options(self) -> GradeOptions:
+    def limits(self) -> dict:
+        """The rlimits of a student process."""
+        return {"memory_bytes": self.memory_mb << 20, "cpu_seconds": self.cpu_seconds,
+                "file_bytes": self.file_mb << 20, "open_files": self.open_files, "processes": self.max_processes}
+
+    def grade_options(self) -> "GradeOptions":
         return GradeOptions(
             statement_budget=self.statement_budget,
             submission_timeout=self.submission_timeout,
             item_timeout_scale=self.item_timeout_scale,
-            limits={"memory_bytes": self.memory_mb << 20, "cpu_seconds": self.cpu_seconds,
-                    "file_bytes": self.file_mb << 20, "open_files": self.open_files,
-                    "processes": self.max_processes},
+            limits=self.limits(),
             output_cap=self.output_cap,
             seed=self.seed,
             sandbox=self.sandbox_options(),
@@ -86,6 +96,28 @@ class GraderSettings:
                 "cgroups": self.sandbox_cgroups}
 
 
+_DEFAULTS = GraderSettings()
+
+
+@dataclasses.dataclass
+class GradeOptions:
+    """How one submission is graded (limits, budgets).  Never holds secrets.
+
+    ``GradeOptions()`` is the settings' defaults (not the environment: that is ``grade_options()``)."""
+
+    statement_budget: float = _DEFAULTS.statement_budget  # seconds per top-level statement while loading
+    item_timeout_scale: float = _DEFAULTS.item_timeout_scale
+    submission_timeout: float = _DEFAULTS.submission_timeout  # wall time for the whole submission
+    limits: dict = dataclasses.field(default_factory=_DEFAULTS.limits)
+    output_cap: int = _DEFAULTS.output_cap
+    seed: int | None = _DEFAULTS.seed
+    sandbox: dict = dataclasses.field(default_factory=_DEFAULTS.sandbox_options)
+
+    def job_config(self) -> JobConfig:
+        return JobConfig(limits=dict(self.limits), budget=self.statement_budget,
+                         output_cap=self.output_cap, sandbox=dict(self.sandbox))
+
+
 @lru_cache(maxsize=1)
 def grader_settings() -> GraderSettings:
     return GraderSettings.from_env()
@@ -97,13 +129,11 @@ def grade_options() -> GradeOptions:
 
 def protection_warning() -> str | None:
     """A one-line warning when the sandbox runs with fewer layers than it should."""
-    try:
-        from grader.sandbox.probe import missing_required
-    except ImportError:
-        return "the sandbox module is not available: student code runs without isolation"
+    from grader.sandbox.probe import missing_required
+
     if not grader_settings().sandbox:
         return "the sandbox is disabled (DLGRADE_SANDBOX=0): student code runs without isolation"
-    missing = missing_required()
+    missing = missing_required(grader_settings().sandbox_options())
     if missing:
         return "isolation layers not active on this machine: " + ", ".join(missing) + " (see `dlgrade doctor`)"
     return None

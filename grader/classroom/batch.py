@@ -446,7 +446,7 @@ def run_batch(exercise_id: str, directory: Path, jobs: int | None = None, option
     sharing one zygote) or ``"auto"`` (processes for ``AUTO_PROCESSES_FROM`` submissions or more).
     """
     from exercises import get
-    from grader.engine import GradeOptions
+    from grader.options import GradeOptions
 
     exercise = get(exercise_id)  # raises UnknownExercise
     directory = Path(directory)

@@ -63,9 +63,10 @@ def check_cmd(exercise: str = typer.Argument(..., help="Exercise id, e.g. layers
 @app.command("doctor")
 def doctor_cmd(as_json: bool = typer.Option(False, "--json", help="Machine-readable report.")) -> None:
     """Which isolation layers protect student code on this machine (active / missing, and why)."""
+    from grader.options import grader_settings
     from grader.sandbox.probe import doctor
 
-    info = doctor()
+    info = doctor(grader_settings().sandbox_options())
     if as_json:
         sys.stdout.write(json.dumps(info, indent=2) + "\n")
         return

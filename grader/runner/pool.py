@@ -10,7 +10,6 @@ forks student code: a fork would inherit its memory (answer keys, settings).
 from __future__ import annotations
 
 # Light imports only (no dataclasses, pathlib, NumPy): `dlgrade check` starts the zygote from here first.
-import importlib.util
 import json
 import os
 import socket
@@ -18,34 +17,17 @@ import subprocess
 import sys
 import threading
 
-WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "student.py")
-# found without importing NumPy, so the zygote can start before the grader's own `import numpy`
-NUMPY_SITE = os.path.dirname(os.path.dirname(os.path.realpath(importlib.util.find_spec("numpy").origin)))
+from grader.sandbox.env import NUMPY_SITE, student_env
 
-# Variables a worker may see; everything else (tokens, database URLs...) is scrubbed.
-PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL", "TZ")
-
-
-def worker_env() -> dict[str, str]:
-    env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
-    env.update({
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": "/tmp",
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "MPLBACKEND": "Agg",
-    })
-    return env
+STUDENT_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "student.py")
 
 
 class JobConfig:
-    """What a worker process is told: its limits.  Never secrets, never expected values."""
+    """What a student process is told: its limits.  Never secrets, never expected values.
 
-    def __init__(self, limits: dict | None = None, budget: float = 1.0, output_cap: int = 20_000,
-                 sandbox: dict | None = None):
+    Built by ``GradeOptions.job_config()`` (``grader/options.py`` holds the defaults)."""
+
+    def __init__(self, *, limits: dict, budget: float, output_cap: int, sandbox: dict | None = None):
         self.limits = dict(limits or {})
         self.budget = budget
         self.output_cap = output_cap
@@ -74,9 +56,9 @@ class Zygote:
     def _start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.proc = subprocess.Popen(
-            [self.python, "-I", "-S", WORKER_SCRIPT, "zygote", str(theirs.fileno()), NUMPY_SITE],
+            [self.python, "-I", "-S", STUDENT_SCRIPT, "zygote", str(theirs.fileno()), NUMPY_SITE],
             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=worker_env(), cwd="/", close_fds=True,
+            stderr=subprocess.DEVNULL, env=student_env(), cwd="/", close_fds=True,
         )
         from grader.sandbox.probe import start_probe
 
@@ -138,10 +120,10 @@ class ColdStarter:
     def spawn(self, config: JobConfig) -> socket.socket:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         proc = subprocess.Popen(
-            [self.python, "-I", "-S", WORKER_SCRIPT, "serve", str(theirs.fileno()), NUMPY_SITE,
+            [self.python, "-I", "-S", STUDENT_SCRIPT, "serve", str(theirs.fileno()), NUMPY_SITE,
              config.to_json()],
             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=worker_env(), cwd="/", close_fds=True,
+            stderr=subprocess.DEVNULL, env=student_env(), cwd="/", close_fds=True,
         )
         theirs.close()
         self.procs = [p for p in self.procs if p.poll() is None] + [proc]

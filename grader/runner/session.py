@@ -241,11 +241,11 @@ def _ref(x):
 class Session:
     """One submission's worker.  Use as a context manager."""
 
-    def __init__(self, units: list[Unit], starter, config: JobConfig | None = None,
+    def __init__(self, units: list[Unit], starter, config: JobConfig,
                  item_timeout: float = 5.0, load_grace: float = 1.0):
         self.units = units
         self.starter = starter
-        self.config = config or JobConfig()
+        self.config = config
         self.item_timeout = item_timeout
         self.load_grace = load_grace
         self.sock: socket.socket | None = None
@@ -402,8 +402,9 @@ class Session:
     def _collect_output(self, header: dict) -> None:
         out = header.get("output")
         if isinstance(out, str) and out and sum(map(len, self.output)) < 50_000:
-            if len(out) > 20_000:  # keep the note that says the output size limit was hit
-                out = out[:20_000] + "\n[... output cut: output size limit]"
+            cap = self.config.output_cap
+            if len(out) > cap:  # keep the note that says the output size limit was hit
+                out = out[:cap] + "\n[... output cut: output size limit]"
             self.output.append(out)
 
     # ------------------------------------------------------------------ batches

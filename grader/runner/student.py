@@ -291,7 +291,7 @@ class _BlockGraderImports:
 class StudentProcess:
     """Runs inside the (sandboxed) student process: load units, execute ops."""
 
-    def __init__(self, sock: socket.socket, output_cap: int = 20_000):
+    def __init__(self, sock: socket.socket, output_cap: int):
         self.sock = sock
         self.namespace: dict = {"__name__": "submission", "__builtins__": __builtins__}
         self.slots: dict[int, object] = {}
@@ -522,7 +522,7 @@ def run_job(job_sock: socket.socket, config: dict) -> None:
             apply_limits(config.get("limits", {}))
             # every forked student process draws its own random numbers (a fork copies RNG state)
             np.random.seed(int.from_bytes(os.urandom(4), "little"))
-            StudentProcess(job_sock, config.get("output_cap", 20_000)).serve(config.get("budget", 1.0))
+            StudentProcess(job_sock, config["output_cap"]).serve(config["budget"])
         except BaseException as exc:  # noqa: BLE001
             code = 3
             if SANDBOX is not None and isinstance(exc, SANDBOX.SandboxError):

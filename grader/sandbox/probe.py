@@ -60,11 +60,11 @@ class SandboxUnavailable(RuntimeError):
 
 
 def _spawn_probe() -> subprocess.Popen:
-    from grader.runner.pool import NUMPY_SITE, worker_env
+    from grader.sandbox.env import NUMPY_SITE, student_env
 
     return subprocess.Popen([sys.executable, "-I", "-S", CHILD_SCRIPT, "probe", NUMPY_SITE],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            env=worker_env(), cwd="/", close_fds=True)
+                            env=student_env(), cwd="/", close_fds=True)
 
 
 # The probe's findings are kept on disk for an hour, keyed by user, boot, kernel, interpreter and probe
@@ -160,11 +160,12 @@ CGROUPS_OFF = ("available; used for jobs that may fork, or for every job with DL
                "(rlimits, the dedicated uid and seccomp already bound a job that cannot fork)")
 
 
-def protection_details(refresh: bool = False) -> dict[str, dict]:
+def protection_details(settings: dict, refresh: bool = False) -> dict[str, dict]:
     """Each layer: ``{"active", "available", "why", "required", "what"}``.
 
-    ``available``: the probe (once per process, ≈ 50 ms) applied it on this machine; ``active``: it
-    is also used for every job with the current settings."""
+    ``settings``: the sandbox settings (``GraderSettings.sandbox_options()``).  ``available``: the
+    probe (once per process, ≈ 50 ms) applied it on this machine; ``active``: it is also used for
+    every job with these settings."""
     global _details
     with _lock:
         if _details is None or refresh:
@@ -173,24 +174,14 @@ def protection_details(refresh: bool = False) -> dict[str, dict]:
             if missing:
                 log.warning("isolation layers not active: %s", ", ".join(missing))
         out = {k: dict(v, available=v["active"]) for k, v in _details.items()}
-    options = _settings_sandbox()
-    off = set(options.get("disable") or ())
-    if not options.get("cgroups"):
+    off = set(settings.get("disable") or ())
+    if not settings.get("cgroups"):
         off |= set(CGROUP_LAYERS)
     for name in off:
         if name in out and out[name]["active"]:
             out[name].update(active=False, why=CGROUPS_OFF if name in CGROUP_LAYERS else
                              "available, but switched off by the settings")
     return out
-
-
-def _settings_sandbox() -> dict:
-    try:
-        from grader.options import grader_settings
-
-        return grader_settings().sandbox_options()
-    except Exception:  # noqa: BLE001 - invalid settings are reported elsewhere
-        return {}
 
 
 def _probe_cached() -> dict[str, dict]:
@@ -202,38 +193,33 @@ def _probe_cached() -> dict[str, dict]:
         return _details
 
 
-def protection_report() -> dict[str, bool]:
+def protection_report(settings: dict) -> dict[str, bool]:
     """``layer -> active`` for every layer (used by the CLI warning and the service's health output)."""
-    return {name: d["active"] for name, d in protection_details().items()}
+    return {name: d["active"] for name, d in protection_details(settings).items()}
 
 
-def sandbox_enabled() -> bool:
+def sandbox_enabled(settings: dict) -> bool:
     """False when the administrator turned isolation off (``DLGRADE_SANDBOX=0``)."""
-    try:
-        from grader.options import grader_settings
-
-        return bool(grader_settings().sandbox)
-    except Exception:  # noqa: BLE001 - invalid settings are reported elsewhere
-        return True
+    return bool(settings.get("enabled", True))
 
 
-def missing_required() -> list[str]:
-    return [name for name, d in protection_details().items() if d["required"] and not d["active"]]
+def missing_required(settings: dict) -> list[str]:
+    return [name for name, d in protection_details(settings).items() if d["required"] and not d["active"]]
 
 
-def full_isolation() -> bool:
+def full_isolation(settings: dict) -> bool:
     """Every required layer works on this machine and the sandbox is enabled.
 
     The HTTP service refuses untrusted students when this is False, unless the instructor opted
     out with ``DLGRADE_ALLOW_UNSANDBOXED=1``."""
-    return sandbox_enabled() and not missing_required()
+    return sandbox_enabled(settings) and not missing_required(settings)
 
 
-def require_full_isolation() -> None:
+def require_full_isolation(settings: dict) -> None:
     """Raise :class:`SandboxUnavailable` naming what is missing, unless isolation is complete."""
-    if not sandbox_enabled():
+    if not sandbox_enabled(settings):
         raise SandboxUnavailable("the sandbox is disabled (DLGRADE_SANDBOX=0)")
-    missing = missing_required()
+    missing = missing_required(settings)
     if missing:
         raise SandboxUnavailable("isolation layers not active on this machine: " + ", ".join(missing))
 
@@ -254,7 +240,7 @@ def job_sandbox(sandbox: dict | None) -> dict:
     sb["enabled"] = True
     if "layers" not in sb:
         disabled = set(sb.get("disable") or ())
-        if not sb.get("cgroups", bool(sb.get("allow_fork"))):
+        if not (sb.get("cgroups") or sb.get("allow_fork")):
             disabled |= set(CGROUP_LAYERS)
         available = _probe_cached()
         sb["layers"] = [n for n, d in available.items() if d["active"] and n not in disabled]
@@ -262,13 +248,13 @@ def job_sandbox(sandbox: dict | None) -> dict:
     return sb
 
 
-def doctor() -> dict:
-    """What ``dlgrade doctor --json`` prints."""
-    details = protection_details(refresh=True)
-    enabled = sandbox_enabled()
+def doctor(settings: dict) -> dict:
+    """What ``dlgrade doctor --json`` prints, for these sandbox settings."""
+    details = protection_details(settings, refresh=True)
+    enabled = sandbox_enabled(settings)
     missing = [n for n, d in details.items() if d["required"] and not d["active"]]
     return {
-        "cgroups_for_every_job": bool(_settings_sandbox().get("cgroups")),
+        "cgroups_for_every_job": bool(settings.get("cgroups")),
         "sandbox_enabled": enabled,
         "full_isolation": enabled and not missing,
         "missing_required": missing,

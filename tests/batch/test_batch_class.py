@@ -23,7 +23,7 @@ from classgen import generate_class, parse_csv
 from exercises import get
 from grader.classroom.batch import print_summary, run_batch, write_csv, write_feedback, write_jsonl
 from grader.classroom.classreport import write_class_report
-from grader.engine import GradeOptions
+from grader.options import GradeOptions
 from grader.classroom.lateness import parse_config
 
 EXERCISE = "layers"

@@ -19,7 +19,8 @@ from classgen import parse_csv
 from corpus_tools import CORPUS
 from exercises import get
 from grader.classroom.batch import FAILED, GRADED, NO_SUBMISSION, UNGRADABLE
-from grader.engine import GradeOptions, grade_source
+from grader.engine import grade_source
+from grader.options import GradeOptions
 from grader.classroom.lateness import parse_config
 from api.regrade import export_class, open_db, regrade
 

@@ -11,7 +11,7 @@ import pytest
 from corpus_tools import CORPUS
 from exercises import get
 from grader.classroom.batch import CONFLICT, FAILED, GRADED, UNGRADABLE, BatchError, discover, folder_files, run_batch
-from grader.engine import GradeOptions
+from grader.options import GradeOptions
 from grader.classroom.lateness import ConfigError, LatePolicy, assess, load_config, load_times, parse_config
 
 JST = timezone(timedelta(hours=9))

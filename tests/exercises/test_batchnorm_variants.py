@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from exercises import get
-from grader.engine import GradeOptions, grade_source
+from grader.engine import grade_source
+from grader.options import GradeOptions
 from grader.spec import Exercise
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from exercises import get
-from grader.engine import GradeOptions, grade_source
+from grader.engine import grade_source
+from grader.options import GradeOptions
 
 SOURCE = (Path(__file__).parents[1] / "corpus" / "multilayer-net" / "correct_list_layers.py").read_text()
 DELTA_LINE = "return -np.sum(t * np.log(self.y + 1e-7)) / x.shape[0]"

@@ -13,7 +13,8 @@ import textwrap
 import pytest
 
 from exercises import get
-from grader.engine import GradeOptions, grade_source
+from grader.engine import grade_source
+from grader.options import GradeOptions
 from grader.spec import Exercise
 
 TEMPLATE = '''

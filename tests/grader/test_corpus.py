@@ -6,7 +6,8 @@ import pytest
 
 from corpus_tools import SLOW_CELLS, all_exercises, corpus_files, expectations, py_to_notebook
 from exercises import get
-from grader.engine import GradeOptions, grade_source
+from grader.engine import grade_source
+from grader.options import GradeOptions
 
 OPTIONS = GradeOptions(statement_budget=0.3)
 

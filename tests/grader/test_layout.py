@@ -30,7 +30,7 @@ def _child_script() -> Path:
 
 def _student_script() -> Path:
     from grader.runner import pool
-    return Path(pool.WORKER_SCRIPT)
+    return Path(pool.STUDENT_SCRIPT)
 
 
 def test_filesystem_view_hides_the_project_root():

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from exercises import get
-from grader.engine import GradeOptions, grade_source
+from grader.engine import grade_source
+from grader.options import GradeOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 CORRECT = (ROOT / "tests/corpus/layers/correct_book.py").read_text()

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from grader.loader import load_submission
+from grader.options import GradeOptions
 from grader.runner.pool import JobConfig, Zygote
 from grader.runner.session import Session
 
@@ -47,7 +48,7 @@ def zygote():
 
 
 def config(sandbox: dict | None = None, **limits) -> JobConfig:
-    return JobConfig(limits={**LIMITS, **limits}, budget=2.0, sandbox=dict(sandbox or {}))
+    return GradeOptions(limits={**LIMITS, **limits}, statement_budget=2.0, sandbox=dict(sandbox or {})).job_config()
 
 
 def session(zygote, source: str, cfg: JobConfig | None = None, item_timeout: float = 10.0) -> Session:

@@ -14,7 +14,8 @@ import grader.sandbox.probe as sandbox
 from conftest import ROOT, config, is_root, run
 from exercises import get
 from grader.cli.app import app
-from grader.engine import GradeOptions, grade_source
+from grader.engine import grade_source
+from grader.options import GradeOptions
 from grader.runner.pool import JobConfig
 from grader.runner.session import GraderFault
 from grader.options import grader_settings, protection_warning
@@ -35,14 +36,14 @@ def degraded(monkeypatch):
 
 
 def test_every_layer_is_available_on_this_machine_as_root():
-    details = sandbox.protection_details()
+    details = sandbox.protection_details(grader_settings().sandbox_options())
     assert set(details) == set(sandbox.LAYERS)
     if not is_root():
         pytest.skip("not root: the optional layers (dedicated uid, cgroups) are expected to be missing")
     assert all(d["available"] for d in details.values()), {k: v["why"] for k, v in details.items()
                                                            if not v["available"]}
     assert all(d["active"] for d in details.values() if d["required"])
-    assert sandbox.full_isolation() and protection_warning() is None
+    assert sandbox.full_isolation(grader_settings().sandbox_options()) and protection_warning() is None
     # the per-job cgroups: for jobs that may fork, or for every job when the settings say so
     assert "cgroup_memory" not in sandbox.job_sandbox({})["layers"]
     assert {"cgroup_memory", "cgroup_pids"} <= set(sandbox.job_sandbox({"allow_fork": True})["layers"])
@@ -50,12 +51,12 @@ def test_every_layer_is_available_on_this_machine_as_root():
 
 
 def test_a_degraded_platform_still_grades_and_says_what_is_missing(zygote, degraded):
-    assert not sandbox.full_isolation()
-    assert sandbox.missing_required() == ["pid_namespace", "seccomp"]
+    assert not sandbox.full_isolation(grader_settings().sandbox_options())
+    assert sandbox.missing_required(grader_settings().sandbox_options()) == ["pid_namespace", "seccomp"]
     warning = protection_warning()
     assert "pid_namespace" in warning and "seccomp" in warning
     with pytest.raises(sandbox.SandboxUnavailable, match="pid_namespace, seccomp"):
-        sandbox.require_full_isolation()
+        sandbox.require_full_isolation(grader_settings().sandbox_options())
     job = sandbox.job_sandbox({})
     assert "pid_namespace" not in job["layers"] and "seccomp" not in job["layers"]
     assert "filesystem_view" in job["require"]
@@ -77,11 +78,11 @@ def test_doctor_json_lists_every_layer_with_its_state():
     assert set(info["layers"]) == set(sandbox.LAYERS)
     for layer in info["layers"].values():
         assert set(layer) >= {"active", "why", "required", "what"}
-    assert info["full_isolation"] == sandbox.full_isolation()
+    assert info["full_isolation"] == sandbox.full_isolation(grader_settings().sandbox_options())
 
 
 def test_doctor_and_check_warn_on_a_degraded_platform(degraded, monkeypatch):
-    monkeypatch.setattr(sandbox, "protection_details", lambda refresh=False: {k: dict(v) for k, v in degraded.items()})
+    monkeypatch.setattr(sandbox, "protection_details", lambda settings, refresh=False: {k: dict(v) for k, v in degraded.items()})
     result = runner.invoke(app, ["doctor"])
     assert result.exit_code == 0
     assert "missing" in result.output and "pid_namespace" in result.output and "degraded" in result.output
@@ -94,7 +95,7 @@ def test_disabling_the_sandbox_is_reported(monkeypatch):
     monkeypatch.setenv("DLGRADE_SANDBOX", "0")
     grader_settings.cache_clear()
     try:
-        assert not sandbox.full_isolation()
+        assert not sandbox.full_isolation(grader_settings().sandbox_options())
         assert "disabled" in protection_warning()
         assert grader_settings().grade_options().job_config().sandbox == {"enabled": False}
         assert sandbox.job_sandbox({"enabled": False}) == {"enabled": False}
@@ -122,8 +123,8 @@ def test_a_layer_failing_in_the_student_process_stops_the_job(zygote):
 
 def test_unsandboxed_mode_is_explicit(zygote):
     src = "import os\ndef probe():\n    return os.getpid() == 1\n"
-    assert run(zygote, src, cfg=JobConfig(limits={}, sandbox={"enabled": False})) is False
-    assert run(zygote, src, cfg=JobConfig(limits={})) is True  # the default is isolated
+    assert run(zygote, src, cfg=GradeOptions(limits={}, sandbox={"enabled": False}).job_config()) is False
+    assert run(zygote, src, cfg=GradeOptions(limits={}, sandbox={}).job_config()) is True  # the default is isolated
 
 
 @pytest.mark.skipif(not (is_root() and shutil.which("setpriv") and os.path.exists("/usr/bin/python3")),
@@ -145,7 +146,9 @@ import json, os, sys
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
 from exercises import get
 from grader.sandbox import probe as sandbox
-from grader.engine import GradeOptions, grade_source
+from grader.options import grader_settings
+from grader.engine import grade_source
+from grader.options import GradeOptions
 from grader.loader import load_submission
 from grader.runner.pool import JobConfig, Zygote
 from grader.runner.session import Session
@@ -165,11 +168,11 @@ def probe():
             out[name] = type(exc).__name__
     return out
 """ % sandbox.CHILD_SCRIPT
-with Session(load_submission(probe, "p.py").units, z, JobConfig(limits=GradeOptions().limits)) as s:
+with Session(load_submission(probe, "p.py").units, z, GradeOptions(sandbox={}).job_config()) as s:
     inside = s.call("probe")
 z.close()
-print(json.dumps({"full": sandbox.full_isolation(), "score": [report.score, report.max_score], "inside": inside,
-                  "missing": [k for k, v in sandbox.protection_report().items() if not v]}))
+print(json.dumps({"full": sandbox.full_isolation(grader_settings().sandbox_options()), "score": [report.score, report.max_score], "inside": inside,
+                  "missing": [k for k, v in sandbox.protection_report(grader_settings().sandbox_options()).items() if not v]}))
 '''
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from conftest import ROOT, alive, config, is_root, pids_named, run, session, wait_gone
 from exercises import get
-from grader.engine import GradeOptions, grade_source
+from grader.engine import grade_source
+from grader.options import GradeOptions
 from grader.runner.session import StudentError, StudentTimeout, WorkerDied
 
 pytestmark = pytest.mark.timeout(60)

@@ -9,7 +9,8 @@ import pytest
 
 from conftest import ROOT, run
 from exercises import get
-from grader.engine import GradeOptions, grade_source
+from grader.engine import grade_source
+from grader.options import GradeOptions
 from grader.runner.pool import NUMPY_SITE
 
 pytestmark = pytest.mark.timeout(60)
