@@ -7,8 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from grader.report import STATUSES
+
 SubmissionStatus = Literal["queued", "running", "done", "error"]
-ItemStatus = Literal["pass", "fail", "error", "timeout", "missing"]
+ItemStatus = Literal[STATUSES]  # type: ignore[valid-type] - the engine's one list
 
 
 class SubmissionCreate(BaseModel):

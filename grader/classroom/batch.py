@@ -32,13 +32,13 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from grader.messages import Msg
+from grader.options import MAX_FILE_BYTES
 
 log = logging.getLogger("dlgrade.batch")
 
 GRADABLE_SUFFIXES = (".py", ".ipynb")
 # Folders that tools create next to submissions; never part of a submission.
 SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX", ".git", ".venv", "node_modules"}
-MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_FOLDER_DEPTH = 4
 # executor="auto": grading processes (each with its own warm zygote) for a class of at least
 # AUTO_PROCESSES_FROM submissions, threads sharing one zygote for a few.  Since a grading takes ~30 ms, the

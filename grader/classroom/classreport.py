@@ -19,8 +19,8 @@ from jinja2 import Environment
 from matplotlib.figure import Figure
 
 from grader.classroom.batch import GRADED, BatchResult, fmt_score
+from grader.report import STATUSES
 
-STATUSES = ("pass", "fail", "error", "timeout", "missing")
 COLORS = {"pass": "#2da44e", "fail": "#cf222e", "error": "#8250df", "timeout": "#d4a72c", "missing": "#8c959f"}
 
 T = {

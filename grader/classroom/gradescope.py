@@ -16,11 +16,11 @@ from pathlib import Path
 
 from grader.classroom.batch import folder_files, grade_files, unreadable_report
 from grader.messages import Msg
+from grader.options import MAX_FILE_BYTES
 
 DEFAULT_SUBMISSION = Path("/autograder/submission")
 DEFAULT_RESULTS = Path("/autograder/results/results.json")
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-MAX_FILE_BYTES = 5 * 1024 * 1024
 
 STATUS_TEXT = {"en": {"pass": "correct", "fail": "wrong result", "error": "error", "timeout": "timed out",
                       "missing": "not defined"},

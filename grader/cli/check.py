@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
+from grader.options import MAX_FILE_BYTES
 
 
 def _error(message: str) -> int:
