@@ -38,7 +38,7 @@ from exercises.regularization import (BN_STEPS, PLAIN_STEPS, TRAIN_ARCH, TRAIN_B
                                       digits)
 from grader.engine import GradeOptions, grade_source  # noqa: E402
 from grader.spec import Exercise  # noqa: E402
-from reference.multi_layer_net import MultiLayerNetExtend  # noqa: E402
+from reference.multilayer_net import MultiLayerNetExtend  # noqa: E402
 from reference.optimizers import Adam  # noqa: E402
 
 CORPUS = ROOT / "tests" / "corpus"

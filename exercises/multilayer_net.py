@@ -7,7 +7,7 @@ How the checks work:
 * The grader builds the student's net, then writes its own parameter values INTO the arrays of
   ``net.params`` (``arr[...] = value``, the way an optimizer updates them in place), so a net whose
   layers hold the very same arrays (the book's style) computes with them.  Expected values come
-  from ``reference.multi_layer_net.MultiLayerNet`` with the same values, computed here.
+  from ``reference.multilayer_net.MultiLayerNet`` with the same values, computed here.
 * Parameters are drawn so that every hidden pre-activation is at least 1e-3 away from 0 (ReLU's kink) and
   every softmax probability lies in [0.01, 0.99] (EXERCISES.md): a small δ inside the log and
   central differences with h = 1e-5 (which move a pre-activation by < 1e-4) are both harmless.
@@ -35,7 +35,7 @@ from grader.runner.session import StudentError, StudentTimeout
 from grader.spec import Exercise, Item, Mistake
 from reference.functions import sigmoid, softmax
 from reference.layers import SoftmaxWithLoss as RefSoftmaxWithLoss
-from reference.multi_layer_net import MultiLayerNet as RefNet
+from reference.multilayer_net import MultiLayerNet as RefNet
 
 N_BATCH = 5
 

@@ -62,7 +62,7 @@ from reference import regularization as ref
 from reference.initialization import init_std
 from reference.layers import BatchNormalization as RefBatchNorm
 from reference.layers import Dropout as RefDropout
-from reference.multi_layer_net import MultiLayerNetExtend as RefNet
+from reference.multilayer_net import MultiLayerNetExtend as RefNet
 from reference.optimizers import Adam as RefAdam
 
 NET = "MultiLayerNetExtend"

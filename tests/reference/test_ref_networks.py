@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from reference.gradient_check import numerical_gradient
-from reference.multi_layer_net import MultiLayerNet, MultiLayerNetExtend
+from reference.multilayer_net import MultiLayerNet, MultiLayerNetExtend
 from reference.optimizers import SGD
 from reference.two_layer_net import TwoLayerNet, two_layer_forward_loss
 
@@ -78,7 +78,7 @@ def test_two_layer_net_sgd_reduces_loss(task):
 
 @pytest.mark.parametrize("activation,init", [("relu", "he"), ("sigmoid", "xavier"), ("relu", 0.5)])
 @pytest.mark.parametrize("hidden", [[5], [5, 4], [4, 5, 3]])
-def test_multi_layer_net_gradient(activation, init, hidden):
+def test_multilayer_net_gradient(activation, init, hidden):
     rng = np.random.default_rng(4)
     x, t, _ = task_data("multiclass", rng, n=6)
     net = MultiLayerNet(4, hidden, 3, activation=activation, weight_init_std=init, rng=rng)
@@ -87,7 +87,7 @@ def test_multi_layer_net_gradient(activation, init, hidden):
     assert_gradient_matches_loss(net, lambda: net.loss(x, t), x, t)
 
 
-def test_multi_layer_net_accuracy_takes_labels_or_one_hot():
+def test_multilayer_net_accuracy_takes_labels_or_one_hot():
     rng = np.random.default_rng(5)
     x = rng.standard_normal((20, 4))
     net = MultiLayerNet(4, [6], 3, weight_init_std=1.0, rng=rng)
@@ -98,7 +98,7 @@ def test_multi_layer_net_accuracy_takes_labels_or_one_hot():
 
 
 @pytest.mark.parametrize("activation", ["relu", "sigmoid"])
-def test_multi_layer_net_extend_gradient_with_batchnorm_and_decay(activation):
+def test_multilayer_net_extend_gradient_with_batchnorm_and_decay(activation):
     rng = np.random.default_rng(6)
     x, t, _ = task_data("multiclass", rng, n=7)
     net = MultiLayerNetExtend(
@@ -110,7 +110,7 @@ def test_multi_layer_net_extend_gradient_with_batchnorm_and_decay(activation):
     assert_gradient_matches_loss(net, lambda: net.loss(x, t, train_flg=True), x, t)
 
 
-def test_multi_layer_net_extend_structure_and_penalty():
+def test_multilayer_net_extend_structure_and_penalty():
     rng = np.random.default_rng(7)
     net = MultiLayerNetExtend(4, [5, 5], 3, weight_decay_lambda=0.3, use_dropout=True, use_batchnorm=True, rng=rng)
     assert list(net.layers) == [
