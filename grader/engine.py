@@ -18,11 +18,6 @@ from grader.report import ItemResult, Report
 from grader.runner.session import GraderFault, LoadNote, Session, StudentError, StudentTimeout, WorkerDied
 from grader.spec import Exercise, Item
 
-try:  # the catalogue's signatures explain a TypeError; the engine works without them
-    from exercises.signatures import SIGNATURES
-except ImportError:  # pragma: no cover
-    SIGNATURES = {}
-
 log = logging.getLogger("dlgrade.engine")
 
 PASS_MSG = Msg(en="Correct.", ja="正解です。")
@@ -137,10 +132,11 @@ def run_item(exercise: Exercise, item: Item, session: Session, seed: int, option
         res = _result(item, "fail", msg, score=round(f.score * item.points, 4), mistake=f.mistake)
     except StudentError as e:
         msg = e.describe()
-        if e.info.get("type") == "TypeError" and item.name in SIGNATURES:
-            msg = msg + Msg(en=f"The exercise asks for `{SIGNATURES[item.name]}` (arguments are passed by keyword "
+        signature = exercise.signatures.get(item.name)
+        if e.info.get("type") == "TypeError" and signature:
+            msg = msg + Msg(en=f"The exercise asks for `{signature}` (arguments are passed by keyword "
                                "to constructors).",
-                            ja=f"課題の指定は `{SIGNATURES[item.name]}` です(コンストラクタの引数はキーワードで渡されます)。")
+                            ja=f"課題の指定は `{signature}` です(コンストラクタの引数はキーワードで渡されます)。")
         res = _result(item, "error", msg)
     except StudentTimeout as e:
         res = _result(item, "timeout", Msg(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 from grader.messages import Msg
 
@@ -45,6 +45,8 @@ class Exercise:
     notebooks: tuple[str, ...]
     items: tuple[Item, ...]
     mistakes: tuple[Mistake, ...] = field(default_factory=tuple)
+    # name -> the signature students are given ("Affine(W, b) — forward(x), backward(dout)"): explains a TypeError
+    signatures: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def max_score(self) -> float:

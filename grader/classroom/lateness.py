@@ -234,9 +234,9 @@ def parse_config(data: dict, known_exercises=None) -> LatenessConfig:
 def load_config(path: Path, known_exercises=None) -> LatenessConfig:
     """Read a deadlines TOML file (raises ConfigError with a readable message)."""
     if known_exercises is None:
-        from exercises import MODULES
+        from exercises import registered
 
-        known_exercises = list(MODULES)
+        known_exercises = list(registered())
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
