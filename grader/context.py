@@ -84,6 +84,3 @@ class ItemContext:
                                ja=f"{what.ja} の形状が {fp.shape} です。期待される形状は {dout.shape} です。"))
             grad[i] = float(np.sum((fp.reshape(dout.shape) - fm.reshape(dout.shape)) * dout)) / (2 * h)
         return grad.reshape(x.shape)
-
-    def expect(self, value, expected, what: Msg, **kw) -> np.ndarray:
-        return assert_close(value, expected, what, **kw)

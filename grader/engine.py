@@ -89,7 +89,6 @@ def grade_loaded(exercise: Exercise, loaded: LoadedSubmission, report: Report, o
                 names = p.value if isinstance(p.value, dict) else {}
         except (StudentError, StudentTimeout, WorkerDied, GraderFault) as exc:
             log.warning("lookup failed: %r", exc)
-            names = {}
             fault = Msg(en="The grader could not start your submission.",
                         ja="提出物を実行できませんでした。")
             report.items = [_result(i, "error", fault, grader_error=True) for i in exercise.items]

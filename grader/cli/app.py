@@ -109,9 +109,5 @@ def worker_cmd(concurrency: Optional[int] = typer.Option(None, "--concurrency", 
         usage_error(str(exc))
 
 
-def main() -> None:  # pragma: no cover - entry point
-    app()
-
-
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -199,10 +199,8 @@ def register(app: typer.Typer) -> None:
         err.print(f"{ex.id}: {data['score']:g} / {total:g} → {results}")
 
     def _open_db(database: Optional[str]):
-        try:
-            from api.regrade import open_db
-        except ImportError as exc:  # pragma: no cover - the service's models are part of the package
-            usage_error(f"the service's database models are not available: {exc}")
+        from api.regrade import open_db
+
         try:
             return open_db(database)
         except Exception as exc:  # noqa: BLE001 - a wrong URL, an unreachable server, a failed migration

@@ -18,7 +18,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 
-from grader.runner import student as wire
+from grader.runner import wire
 from grader.loader import Unit
 from grader.messages import Msg
 from grader.runner.pool import JobConfig

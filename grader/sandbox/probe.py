@@ -44,7 +44,6 @@ LAYERS: dict[str, tuple[str, bool]] = {
     "cgroup_pids": ("per-job pids cgroup: bounded processes and threads", False),
     "environment_scrubbed": ("tokens, database URLs and other grader variables never reach the worker", True),
 }
-REQUIRED = tuple(name for name, (_, required) in LAYERS.items() if required)
 
 _lock = threading.Lock()
 _details: dict[str, dict] | None = None
