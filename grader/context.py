@@ -1,4 +1,4 @@
-"""What a check function receives: the student's worker, a seeded RNG, and helpers."""
+"""What a check function receives: the student's process, a seeded RNG, and helpers."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class ItemContext:
         self.item = item
         self.rng = rng
 
-    # ---------------------------------------------------------------- worker access
+    # ---------------------------------------------------------------- student process access
     def batch(self) -> Batch:
         return self.session.batch()
 

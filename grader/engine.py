@@ -15,7 +15,7 @@ from grader.messages import Msg
 from grader.options import GradeOptions
 from grader.runner.pool import default_starter
 from grader.report import ItemResult, Report
-from grader.runner.session import GraderFault, LoadNote, Session, StudentError, StudentTimeout, WorkerDied
+from grader.runner.session import GraderFault, LoadNote, Session, StudentError, StudentTimeout, StudentDied
 from grader.spec import Exercise, Item
 
 log = logging.getLogger("dlgrade.engine")
@@ -31,7 +31,7 @@ def load_note_msg(note: LoadNote) -> Msg:
         return Msg(en=f"{where_en} (`{first}`) ran longer than its time budget and was dropped.",
                    ja=f"{where_ja}(`{first}`)は実行時間の上限を超えたため読み飛ばしました。")
     if note.kind == "crash":
-        return Msg(en=f"{where_en} (`{first}`) crashed the worker process and was dropped.",
+        return Msg(en=f"{where_en} (`{first}`) crashed the process running it and was dropped.",
                    ja=f"{where_ja}(`{first}`)は実行プロセスを停止させたため読み飛ばしました。")
     err = note.error or {}
     typ, msg = err.get("type", "Error"), str(err.get("message", ""))[:200]
@@ -87,7 +87,7 @@ def grade_loaded(exercise: Exercise, loaded: LoadedSubmission, report: Report, o
                 p = b._add({"op": "lookup", "names": exercise.names}, True)
                 b.run()
                 names = p.value if isinstance(p.value, dict) else {}
-        except (StudentError, StudentTimeout, WorkerDied, GraderFault) as exc:
+        except (StudentError, StudentTimeout, StudentDied, GraderFault) as exc:
             log.warning("lookup failed: %r", exc)
             fault = Msg(en="The grader could not start your submission.",
                         ja="提出物を実行できませんでした。")
@@ -142,7 +142,7 @@ def run_item(exercise: Exercise, item: Item, session: Session, seed: int, option
             en=f"Your code did not finish within the time limit of {e.seconds:g} s for this item "
                "(an endless loop, or much slower than needed).",
             ja=f"この項目の制限時間 {e.seconds:g} 秒以内に終わりませんでした(無限ループ、または処理が遅すぎます)。"))
-    except WorkerDied as e:
+    except StudentDied as e:
         res = _result(item, "error", e.describe())
     except Exception as exc:  # noqa: BLE001 - a bug of ours must not cost the other items
         log.exception("grader error in %s/%s", exercise.id, item.id)

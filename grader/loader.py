@@ -1,7 +1,7 @@
 """Turn a submitted ``.py`` file or notebook into top-level statements ("units").
 
 Parsing happens in the grader (``ast.parse`` never runs code); execution happens in
-the worker, one unit at a time, so that a statement that raises or runs too long is
+the student process, one unit at a time, so that a statement that raises or runs too long is
 dropped with a note while the rest carry on (EXERCISES.md, "General rules").
 """
 

@@ -45,7 +45,7 @@ def _parse(name: str, raw: str, kind: str):
 
 @dataclasses.dataclass(frozen=True)
 class GraderSettings:
-    """Limits and budgets for student code.  Read once; never passed to workers whole."""
+    """Limits and budgets for student code.  Read once; never passed to student processes whole."""
 
     statement_budget: float = 1.0
     submission_timeout: float = 60.0

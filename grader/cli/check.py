@@ -21,7 +21,7 @@ def run_check(exercise: str, file: Path, as_json: bool = False, lang: str = "en"
     """Grade ``file`` against ``exercise`` and print the report; return the exit status."""
     from grader.runner.pool import default_starter
 
-    default_starter().warm()  # the worker's interpreter starts while we load the catalogue
+    default_starter().warm()  # the student processes' interpreter (zygote) starts while we load the catalogue
     from exercises import UnknownExercise, get
     from grader.engine import grade_source
     from grader.options import SettingsError, grade_options, protection_warning

@@ -44,7 +44,7 @@ def main() -> None:
         if parsed is not None:
             from grader.runner.pool import default_starter
 
-            default_starter().warm()  # first: the worker's start overlaps all our imports
+            default_starter().warm()  # first: the zygote's start overlaps all our imports
             from grader.cli.check import run_check
 
             code = run_check(**parsed)

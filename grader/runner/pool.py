@@ -1,4 +1,4 @@
-"""Starting worker processes: a warm fork server (zygote) or a cold interpreter per job.
+"""Starting student processes: a warm fork server (zygote) or a cold interpreter per job.
 
 The zygote is a separate interpreter started with ``python -I -S student.py`` that
 imports NumPy and nothing of the grader; it forks one fresh process per

@@ -1,6 +1,6 @@
-"""The grader's side of one submission's worker: load the units, run batches of ops.
+"""The grader's side of one submission's student process: load the units, run batches of ops.
 
-Everything that comes back is *data* (decoded strictly by ``worker.decode``); the
+Everything that comes back is *data* (decoded strictly by ``wire.decode``); the
 student process never sees an expected value and never computes a verdict.
 When the student process dies or overruns, the session records why, and the next
 batch transparently starts a fresh process (reloading the submission without the
@@ -94,11 +94,11 @@ class StudentTimeout(Exception):
         self.what = what
 
 
-class WorkerDied(Exception):
+class StudentDied(Exception):
     """The student process ended while working (crash, os._exit, a limit)."""
 
     def __init__(self, exit_code: int | None, limit: str | None = None, limits: dict | None = None):
-        super().__init__(f"worker ended with {exit_code}" + (f" ({limit} limit)" if limit else ""))
+        super().__init__(f"student process ended with {exit_code}" + (f" ({limit} limit)" if limit else ""))
         self.exit_code = exit_code
         self.limit = limit  # which limit the monitor saw end the process: memory, cpu, wall
         self.limits = limits or {}
@@ -111,7 +111,7 @@ class WorkerDied(Exception):
                 size = f" of {_mib(lim['memory_bytes'])}" if lim.get("memory_bytes") else ""
                 what = Msg(en=f"the memory limit{size} (it was stopped by the kernel)", ja="メモリ制限")
             elif self.limit == "wall":
-                what = Msg(en="the wall-time limit of the worker process", ja="実行プロセスの経過時間の制限")
+                what = Msg(en="the wall-time limit of the process running your code", ja="実行プロセスの経過時間の制限")
             else:
                 secs = f" of {lim['cpu_seconds']:g} s" if lim.get("cpu_seconds") else ""
                 what = Msg(en=f"the CPU-time limit{secs}", ja=f"CPU 時間の制限{secs.replace(' of ', ' ')}")
@@ -130,13 +130,13 @@ class WorkerDied(Exception):
                 "SIGXFSZ": Msg(en="the file-size limit", ja="ファイルサイズの制限"),
                 "SIGSYS": Msg(en="a system call the grader's sandbox forbids", ja="サンドボックスで禁止されたシステムコール"),
             }.get(name, Msg(en=name, ja=name))
-            return Msg(en=f"Your code crashed the worker process: {why.en} ({name}).",
+            return Msg(en=f"Your code crashed the process running it: {why.en} ({name}).",
                        ja=f"あなたのコードが実行プロセスを停止させました: {why.ja}({name})。")
         if code is None:
-            return Msg(en="Your code broke the communication with the grader (an invalid reply on the worker's "
+            return Msg(en="Your code broke the communication with the grader (an invalid reply on the "
                           "channel); the item could not be graded.",
                        ja="あなたのコードが採点プログラムとの通信を壊しました(不正な応答)。この項目は採点できません。")
-        return Msg(en=f"Your code ended the worker process (exit status {code}, e.g. sys.exit/os._exit).",
+        return Msg(en=f"Your code ended the process running it (exit status {code}, e.g. sys.exit/os._exit).",
                    ja=f"あなたのコードが実行プロセスを終了させました(終了コード {code}。sys.exit や os._exit など)。")
 
 
@@ -202,11 +202,11 @@ class Batch:
         return self.call(cls, *args, want=False, **kwargs)
 
     def const(self, value, want: bool = False) -> Pending:
-        """Put a value into the worker (an array that must stay the same object across calls)."""
+        """Put a value into the student process (an array that must stay the same object across calls)."""
         return self._add({"op": "const", "value": self._enc(value)}, want)
 
     def read(self, ref) -> Pending:
-        """Read back the current value of an object held in the worker."""
+        """Read back the current value of an object held in the student process."""
         return self._add({"op": "const", "value": self._enc(_ref(ref))}, True)
 
     def setitem(self, obj, key, value) -> Pending:
@@ -239,7 +239,7 @@ def _ref(x):
 
 
 class Session:
-    """One submission's worker.  Use as a context manager."""
+    """One submission's student process.  Use as a context manager."""
 
     def __init__(self, units: list[Unit], starter, config: JobConfig,
                  item_timeout: float = 5.0, load_grace: float = 1.0):
@@ -346,7 +346,7 @@ class Session:
                 self.pid = int(header["pid"])
             except (EOFError, TimeoutError, OSError, KeyError, ValueError, wire.ProtocolError) as exc:
                 self._discard()
-                raise GraderFault(f"could not start a worker process: {exc!r}") from None
+                raise GraderFault(f"could not start a student process: {exc!r}") from None
             units = [(i, u) for i, u in enumerate(self.units) if i not in self.dropped]
             try:
                 wire.send_msg(self.sock, {"cmd": "load", "units": [u.to_wire() for _, u in units],
@@ -380,7 +380,7 @@ class Session:
                 self._drop(current, "crash", {"exit": code, "limit": self.exit_limit})
             self._discard()
             if current is None:
-                raise GraderFault("the worker process failed before loading the submission")
+                raise GraderFault("the student process failed before loading the submission")
 
     def _drop(self, index: int | None, kind: str, error: dict | None = None) -> None:
         if index is None or index in self.dropped:
@@ -422,7 +422,7 @@ class Session:
             self.start()
         for p in batch.pending:
             if p.ref.generation != self.generation:
-                raise GraderFault("stale reference after a worker restart")
+                raise GraderFault("stale reference after a student process restart")
         timeout = timeout or self.item_timeout
         wire.send_msg(self.sock, {"cmd": "batch", "ops": batch.ops, "clear": self.clear_pending}, batch.blobs)
         self.clear_pending = False
@@ -435,7 +435,7 @@ class Session:
             code = self._await_exit_code()
             self._discard()
             self.restarts += 1
-            raise WorkerDied(code, self.exit_limit, self.config.limits) from None
+            raise StudentDied(code, self.exit_limit, self.config.limits) from None
         self._collect_output(header)
         try:
             results = header["results"]
@@ -448,7 +448,7 @@ class Session:
                         p.value = wire.decode(node, blobs)
         except (KeyError, TypeError, wire.ProtocolError, ValueError, IndexError) as exc:
             self._discard()
-            raise WorkerDied(None) from exc
+            raise StudentDied(None) from exc
         err = header.get("error")
         if err:
             raise StudentError(err if isinstance(err, dict) else {"type": "Error", "message": str(err)},

@@ -302,7 +302,7 @@ SANDBOX = None  # grader/sandbox/child.py (isolation layers), loaded by path in 
 
 
 def load_sandbox(numpy_site: str | None) -> None:
-    """Load the worker-side sandbox module by path, before any filesystem view hides it."""
+    """Load the student-side sandbox module by path, before any filesystem view hides it."""
     global SANDBOX
     import importlib.util
 

@@ -205,7 +205,7 @@ def decode(node, blobs: list[bytes], slots: dict | None = None, depth: int = 0):
 
 
 class Ref:
-    """The grader's handle on an object that stays in the worker (slot number)."""
+    """The grader's handle on an object that stays in the student process (slot number)."""
 
     __slots__ = ("slot", "generation", "label")
 

@@ -1,4 +1,4 @@
-"""Worker-side isolation: the layers applied to every student process.
+"""Student-side isolation: the layers applied to every student process.
 
 This file is loaded *by path* by ``grader/runner/student.py`` (which runs as
 ``python -I -S`` without the ``grader`` package) before anything is hidden, and
@@ -6,13 +6,13 @@ uses only the standard library and ctypes (libseccomp is called directly; ``pyse
 fallback to locate it).  The
 grader-side counterpart is ``grader/sandbox/probe.py`` (reports, settings, doctor).
 
-Per job (see ``worker.run_job``)::
+Per job (see ``student.run_job``)::
 
     zygote ─fork─> monitor                         Job.before_fork(): PID namespace, seccomp program
                      │                                 (compiled once, in the zygote)
                      └─fork─> student process      Job.enter(): fds, env, NET/IPC/UTS/mount
                               (PID 1 of its ns)        namespaces, filesystem view, dedicated uid,
-                                                       capabilities, seccomp; then worker.apply_limits
+                                                       capabilities, seccomp; then student.apply_limits
     monitor: Job.after_fork(pid) (cgroup membership, wall-time cap), Job.finish(status, rusage)
              (which limit ended the process, cgroup removal, degraded-mode kill of the job's uid)
 

@@ -1,7 +1,7 @@
 """Isolation of student code, grader side: which layers this machine offers, and per-job settings.
 
-The layers themselves are applied in the worker by ``grader/sandbox/child.py`` (a standalone
-file: the worker runs without the ``grader`` package).  This module
+The layers themselves are applied in the student process by ``grader/sandbox/child.py`` (a standalone
+file: the student process runs without the ``grader`` package).  This module
 
 - probes once per process which layers work here (``protection_details`` /
   ``protection_report``), by running ``child.py probe`` in a fresh interpreter that
@@ -42,7 +42,7 @@ LAYERS: dict[str, tuple[str, bool]] = {
     "rlimits": ("address space, CPU time, file size, open files, no core dumps", True),
     "cgroup_memory": ("per-job memory cgroup (counts tmpfs and every thread), OOM-kill named", False),
     "cgroup_pids": ("per-job pids cgroup: bounded processes and threads", False),
-    "environment_scrubbed": ("tokens, database URLs and other grader variables never reach the worker", True),
+    "environment_scrubbed": ("tokens, database URLs and other grader variables never reach the student process", True),
 }
 
 _lock = threading.Lock()
@@ -224,7 +224,7 @@ def require_full_isolation(settings: dict) -> None:
 
 
 def job_sandbox(sandbox: dict | None) -> dict:
-    """Complete one job's sandbox settings (sent to the worker; never secrets).
+    """Complete one job's sandbox settings (sent to the student process; never secrets).
 
     ``{"enabled": False}`` runs without isolation (benchmarks, ``DLGRADE_SANDBOX=0``).
     Otherwise every layer the probe found is requested and required, minus ``disable``, and minus

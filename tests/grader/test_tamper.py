@@ -1,7 +1,7 @@
 """Tamper-proof grading: verdicts are made in the grader, whatever student code does.
 
-Every attack is bounded (timeouts, no unbounded loops outside the worker's own
-time limits) and runs inside the worker process, never in the test process.
+Every attack is bounded (timeouts, no unbounded loops outside the student process's own
+time limits) and runs inside the student process, never in the test process.
 """
 
 from __future__ import annotations

@@ -407,9 +407,9 @@ def test_system_calls_of_another_architecture_kill_the_process(zygote):
         buf.write(code)
         return ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(buf)))()
     """
-    from grader.runner.session import WorkerDied
+    from grader.runner.session import StudentDied
 
-    with pytest.raises(WorkerDied) as info:
+    with pytest.raises(StudentDied) as info:
         run(zygote, src)
     assert info.value.exit_code == -31  # SIGSYS
     assert "system call the grader's sandbox forbids" in info.value.describe().en

@@ -14,7 +14,7 @@ from conftest import ROOT, alive, config, is_root, pids_named, run, session, wai
 from exercises import get
 from grader.engine import grade_source
 from grader.options import GradeOptions
-from grader.runner.session import StudentError, StudentTimeout, WorkerDied
+from grader.runner.session import StudentError, StudentTimeout, StudentDied
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -85,7 +85,7 @@ def test_memory_cgroup_kills_and_names_the_limit_without_rlimit(zygote):
         return len(chunks)
     """
     cfg = config({"cgroups": True, "cgroup_memory_bytes": 256 << 20}, memory_bytes=None)
-    with pytest.raises(WorkerDied) as info:
+    with pytest.raises(StudentDied) as info:
         run(zygote, src, cfg=cfg)
     assert info.value.limit == "memory", info.value
     assert "memory limit" in info.value.describe().en
@@ -119,7 +119,7 @@ def test_busy_loop_hits_the_cpu_time_limit_named(zygote):
         while time.time() < end:
             pass
     """
-    with pytest.raises(WorkerDied) as info:
+    with pytest.raises(StudentDied) as info:
         run(zygote, src, cfg=config(cpu_seconds=1), item_timeout=15)
     assert info.value.limit == "cpu" or info.value.exit_code == -24, info.value
     assert "CPU-time limit of 1 s" in info.value.describe().en
@@ -131,7 +131,7 @@ def test_monitor_wall_time_cap_kills_a_sleeping_student(zygote):
     def probe():
         time.sleep(20)
     """
-    with pytest.raises(WorkerDied) as info:
+    with pytest.raises(StudentDied) as info:
         run(zygote, src, cfg=config({"wall_seconds": 1}), item_timeout=15)
     assert info.value.limit == "wall" and "wall-time limit" in info.value.describe().en
 

@@ -89,9 +89,9 @@ def test_a_crashing_and_a_hostile_submission_then_a_correct_one_in_the_same_pool
             pass
         ctypes.string_at(8, 8)               # then crash
     """
-    from grader.runner.session import WorkerDied
+    from grader.runner.session import StudentDied
 
-    with pytest.raises(WorkerDied):
+    with pytest.raises(StudentDied):
         run(zygote, hostile)
     pid = zygote.pid
     full_marks(zygote)
