@@ -10,7 +10,7 @@ is added to the feedback.
 from __future__ import annotations
 
 from grader.messages import Msg
-from grader.spec import Mistake
+from grader.spec import Mistake, register_mistakes
 
 
 def _m(mid: str, section: str, title_en: str, title_ja: str, en: str, ja: str) -> Mistake:
@@ -223,6 +223,7 @@ CATALOGUE: tuple[Mistake, ...] = (
 )
 
 MISTAKES: dict[str, Mistake] = {m.id: m for m in CATALOGUE}
+register_mistakes(CATALOGUE)
 
 
 def find(mistake_id: str, local: tuple[Mistake, ...] = ()) -> Mistake:

@@ -7,7 +7,7 @@ import numpy as np
 from grader.compare import Fail, as_array, assert_close
 from grader.messages import Msg
 from grader.runner.session import Batch, Pending, Session
-from grader.spec import Exercise, Item, Mistake
+from grader.spec import SHARED_MISTAKES, Exercise, Item, Mistake
 
 
 class ItemContext:
@@ -26,13 +26,11 @@ class ItemContext:
         return self.session.call(name, *args, **kwargs)
 
     def mistake(self, mistake_id: str) -> Mistake:
-        """A mistake of the exercise's own list, else of the shared catalogue (exercises/mistakes.py)."""
+        """A mistake of the exercise's own list, else of the shared catalogue (registered by exercises/mistakes.py)."""
         for m in self.exercise.mistakes:
             if m.id == mistake_id:
                 return m
-        from exercises.mistakes import MISTAKES
-
-        return MISTAKES[mistake_id]
+        return SHARED_MISTAKES[mistake_id]
 
     def variants(self, **by_id) -> dict[Mistake, np.ndarray]:
         """``variants(missing_1_over_n=arr, ...)`` -> {Mistake: arr} for assert_close."""

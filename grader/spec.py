@@ -18,6 +18,16 @@ class Mistake:
     section: str = ""
 
 
+# The shared catalogue of typical mistakes; exercises/mistakes.py registers it at import, so that
+# the engine can look a mistake up by id without importing the catalogue (it sits above the engine).
+SHARED_MISTAKES: dict[str, Mistake] = {}
+
+
+def register_mistakes(mistakes) -> None:
+    for m in mistakes:
+        SHARED_MISTAKES[m.id] = m
+
+
 @dataclass(frozen=True)
 class Item:
     """One graded item: ``Name`` or ``Name.check`` (EXERCISES.md names, exactly)."""
