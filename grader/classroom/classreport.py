@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 from jinja2 import Environment
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from grader.classroom.batch import GRADED, BatchResult, fmt_score
@@ -32,7 +33,7 @@ T = {
            "failures": "Most frequent failure messages", "count": "count", "message": "message (first example)",
            "mistakes": "Named mistakes by kind", "mistake": "mistake", "slowest": "Slowest submissions",
            "student": "student", "time": "grading time", "score": "score", "status": "status",
-           "bad": "Could not grade", "reason": "reason", "gradebook": "Gradebook", "none": "none",
+           "bad": "Could not grade", "reason": "reason", "gradebook": "Gradebook", "similar": "Similar submissions", "none": "none",
            "generated": "generated", "deadline": "deadline", "policy": "late policy", "ignored": "ignored files",
            "jobs": "jobs", "no_failures": "no failures", "of": "of", "files": "files"},
     "ja": {"title": "クラスレポート", "overview": "概要", "students": "学生数", "graded": "採点済み",
@@ -43,7 +44,7 @@ T = {
            "failures": "多かった不正解メッセージ", "count": "件数", "message": "メッセージ(最初の例)",
            "mistakes": "よくある間違い(種類別)", "mistake": "間違い", "slowest": "採点に時間のかかった提出物",
            "student": "学生", "time": "採点時間", "score": "得点", "status": "状態",
-           "bad": "採点できなかった提出物", "reason": "理由", "gradebook": "成績一覧", "none": "なし",
+           "bad": "採点できなかった提出物", "reason": "理由", "gradebook": "成績一覧", "similar": "類似した提出物", "none": "なし",
            "generated": "作成", "deadline": "締切", "policy": "遅延の扱い", "ignored": "無視したファイル",
            "jobs": "プロセス", "no_failures": "不正解なし", "of": "/", "files": "ファイル"},
 }
@@ -264,6 +265,12 @@ img{max-width:100%;display:block;margin:.6em 0}.bar{background:#eaeef2;border-ra
 </tbody></table>{% else %}<p class="muted">{{ t.none }}</p>{% endif %}
 {% if ignored %}<p class="muted">{{ t.ignored }}: {{ ignored|join(", ") }}</p>{% endif %}
 
+{% if similarity %}
+<h2>{{ t.similar }}</h2>
+{{ similarity_style }}
+{{ similarity }}
+{% endif %}
+
 <h2>{{ t.gradebook }}</h2>
 <details><summary>{{ rows|length }} {{ t.students }}</summary>
 <table><thead><tr><th>{{ t.student }}</th><th>{{ t.status }}</th><th class="num">{{ t.score }}</th>{% if deadline %}<th>{{ t.late }}</th>{% endif %}
@@ -275,7 +282,8 @@ img{max-width:100%;display:block;margin:.6em 0}.bar{background:#eaeef2;border-ra
 """)
 
 
-def render_class_report(result: BatchResult, lang: str = "en", exercise=None, now: datetime | None = None) -> str:
+def render_class_report(result: BatchResult, lang: str = "en", exercise=None, now: datetime | None = None,
+                        similarity=None) -> str:
     """The whole HTML page (a string)."""
     t = T["ja" if lang == "ja" else "en"]
     s = result.stats()
@@ -300,7 +308,13 @@ def render_class_report(result: BatchResult, lang: str = "en", exercise=None, no
     if result.has_deadline:
         late = next((r.late for r in result.results if r.late is not None), None)
         policy = late.policy.describe(lang) if late is not None else ""
+    section = style = ""
+    if similarity is not None:
+        from grader.classroom.simreport import STYLE, render_section
+
+        section, style = render_section(similarity, lang, top=10, side_by_side=3), Markup(STYLE)
     return PAGE.render(
+        similarity=section, similarity_style=style,
         t=t, lang=lang, exercise_id=result.exercise_id,
         exercise_title=exercise.title.get(lang) if exercise is not None else "",
         generated=(now or datetime.now(timezone.utc)).astimezone().isoformat(timespec="seconds"),
@@ -320,10 +334,10 @@ def render_class_report(result: BatchResult, lang: str = "en", exercise=None, no
     )
 
 
-def write_class_report(result: BatchResult, path, lang: str = "en", exercise=None) -> None:
+def write_class_report(result: BatchResult, path, lang: str = "en", exercise=None, similarity=None) -> None:
     from grader.classroom.batch import _write_text
 
-    _write_text(path, render_class_report(result, lang, exercise))
+    _write_text(path, render_class_report(result, lang, exercise, similarity=similarity))
 
 
 __all__ = ["aggregate", "render_class_report", "write_class_report", "message_key"]

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 from rich.console import Console
 
 err = Console(stderr=True, highlight=False)
+DEFAULT_SIM_THRESHOLD = 0.85  # grader.classroom.similarity.DEFAULT_THRESHOLD (not imported: numpy at start-up)
 
 
 def usage_error(message: str) -> None:
@@ -78,7 +79,7 @@ def _progress(enabled: bool, label: str):
                     console=err, disable=not enabled, transient=False)
 
 
-def write_outputs(result, ex, lang_: str, out, json_out, feedback, feedback_format, report) -> None:
+def write_outputs(result, ex, lang_: str, out, json_out, feedback, feedback_format, report, similarity=None) -> None:
     """The files of `batch` and `export`: gradebook CSV, JSON lines, feedback, class report; then the summary."""
     from grader.classroom.batch import print_summary, write_csv, write_feedback, write_jsonl
 
@@ -90,7 +91,7 @@ def write_outputs(result, ex, lang_: str, out, json_out, feedback, feedback_form
     if report is not None:
         from grader.classroom.classreport import write_class_report
 
-        write_class_report(result, report, lang_, ex)
+        write_class_report(result, report, lang_, ex, similarity=similarity)
     print_summary(err, result, lang_)
 
 
@@ -120,6 +121,9 @@ def register(app: typer.Typer) -> None:
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Show the progress bar (stderr)."),
         executor: str = typer.Option("auto", "--executor",
                                      help="auto (threads up to 4 jobs, else processes), thread or process."),
+        boilerplate: Optional[List[Path]] = typer.Option(None, "--boilerplate", help="Code everyone may have "
+                                                         "(file or folder), left out of the report's similar "
+                                                         "pairs (as for `dlgrade similarity`). Repeatable."),
     ) -> None:
         """Grade every submission in DIRECTORY into a gradebook CSV (and optional reports)."""
         from grader.classroom.batch import BatchError, default_jobs, discover, run_batch
@@ -148,6 +152,9 @@ def register(app: typer.Typer) -> None:
         _writable(json_out, "--json")
         _writable(report, "--report")
         _writable(feedback, "--feedback", folder=True)
+        for b in boilerplate or []:
+            if not b.exists():
+                usage_error(f"--boilerplate {b}: no such file or directory")
         from grader.options import grade_options, protection_warning
 
         warning = protection_warning()
@@ -168,10 +175,89 @@ def register(app: typer.Typer) -> None:
             result = run_batch(ex.id, directory, n_jobs, grade_options(), on_result=on_result, discovery=disc,
                                times=time_map, lateness=lateness, executor=executor)
         lang_ = lang or "en"
-        write_outputs(result, ex, lang_, out, json_out, feedback, feedback_format, report)
+        similar = None
+        if report is not None and disc.submissions:  # the class report's section of similar pairs
+            from grader.classroom.similarity import similarity_for_class
+
+            reports = {r.student: r.report for r in result.results if r.report is not None}
+            try:
+                similar = similarity_for_class(ex, directory, disc.submissions, boilerplate or [], reports,
+                                               jobs=n_jobs)
+            except OSError as exc:
+                err.print(f"[yellow]warning:[/yellow] similar pairs left out of the report: {exc}")
+        write_outputs(result, ex, lang_, out, json_out, feedback, feedback_format, report, similar)
         written = [str(p) for p in (out, json_out, report, feedback) if p is not None and str(p) != "-"]
         if written:
             err.print(("wrote " if lang_ == "en" else "出力: ") + ", ".join(written))
+
+    @app.command("similarity")
+    def similarity_cmd(
+        exercise: str = typer.Argument(..., help="Exercise id, e.g. layers."),
+        directory: Path = typer.Argument(..., help="Folder of submissions, as for `dlgrade batch`."),
+        out: Path = typer.Option(..., "--out", "-o", help="pairs.csv to write ('-' for stdout): the pairs at or "
+                                                         "above the threshold and those with a same wrong answer."),
+        boilerplate: Optional[List[Path]] = typer.Option(None, "--boilerplate", help="A file or folder of code "
+                                                         "everyone may have (the book's common/, the starter "
+                                                         "notebook); subtracted before comparing. Repeatable."),
+        report: Optional[Path] = typer.Option(None, "--report", help="Write the HTML page here."),
+        threshold: float = typer.Option(DEFAULT_SIM_THRESHOLD, "--threshold", min=0.0, max=1.0,
+                                        help="Similarity from which a pair is listed (0-1)."),
+        top: int = typer.Option(20, "--top", min=1, help="Pairs shown on the HTML page."),
+        jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Processes (default: the cores)."),
+        grade: bool = typer.Option(True, "--grade/--no-grade", help="Grade the class (same inputs for everyone) "
+                                                                    "to compare wrong answers."),
+        lang: Optional[str] = typer.Option(None, "--lang", help="ja or en (default en): the HTML page.",
+                                           callback=_lang),
+        progress: bool = typer.Option(True, "--progress/--no-progress", help="Show the progress bar (stderr)."),
+    ) -> None:
+        """Pairs of submissions that are unusually similar: shared code and the same wrong answers."""
+        import dataclasses
+
+        from grader.classroom.batch import BatchError, default_jobs, discover, run_batch
+        from grader.classroom.similarity import class_seed, similarity_for_class, write_pairs_csv
+
+        ex = _exercise(exercise)
+        try:
+            disc = discover(directory, ex.notebooks)
+        except BatchError as exc:
+            usage_error(str(exc))
+        for b in boilerplate or []:
+            if not b.exists():
+                usage_error(f"--boilerplate {b}: no such file or directory")
+        _writable(out, "--out")
+        _writable(report, "--report")
+        n_jobs = jobs or default_jobs()
+        reports = None
+        if grade and disc.submissions:
+            from grader.options import grade_options
+
+            options = dataclasses.replace(grade_options(), seed=class_seed(ex.id))
+            with _progress(progress, f"grading {ex.id}") as bar:
+                task = bar.add_task(f"grading {ex.id}", total=len(disc.submissions), last="")
+                result = run_batch(ex.id, directory, n_jobs, options, discovery=disc,
+                                   on_result=lambda r: bar.update(task, advance=1, last=r.student))
+            reports = {r.student: r.report for r in result.results if r.report is not None}
+        try:
+            sim = similarity_for_class(ex, directory, disc.submissions, boilerplate or [], reports, threshold, n_jobs)
+        except OSError as exc:
+            usage_error(f"--boilerplate: {exc.strerror or exc}")
+        write_pairs_csv(sim, sys.stdout if str(out) == "-" else out)
+        if report is not None:
+            from grader.classroom.simreport import write_page
+
+            write_page(sim, report, lang or "en", top)
+        flagged = sim.flagged()
+        err.print(f"{ex.id}: {len(sim.docs)} submissions, {sim.pair_count} pairs compared; "
+                  f"{len(flagged)} at or above {threshold:g}"
+                  + (f", {sum(1 for p in sim.pairs if p.same_wrong)} with a same wrong answer" if sim.graded else "")
+                  + f" ({sum(sim.seconds.values()):.1f} s)")
+        for p in sim.pairs[:5]:
+            err.print(f"  {sim.docs[p.a].student} — {sim.docs[p.b].student}: similarity {p.similarity:.2f}, "
+                      f"{p.matched_lines} matched lines" + (f", {len(p.same_wrong)} same wrong answers"
+                                                            if sim.graded else ""))
+        written = [str(p) for p in (out, report) if p is not None and str(p) != "-"]
+        if written:
+            err.print("wrote " + ", ".join(written))
 
     @app.command("gradescope")
     def gradescope_cmd(
