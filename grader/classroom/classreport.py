@@ -33,7 +33,7 @@ T = {
            "failures": "Most frequent failure messages", "count": "count", "message": "message (first example)",
            "mistakes": "Named mistakes by kind", "mistake": "mistake", "slowest": "Slowest submissions",
            "student": "student", "time": "grading time", "score": "score", "status": "status",
-           "bad": "Could not grade", "reason": "reason", "gradebook": "Gradebook", "similar": "Similar submissions", "none": "none",
+           "bad": "Could not grade", "reason": "reason", "gradebook": "Gradebook", "none": "none",
            "generated": "generated", "deadline": "deadline", "policy": "late policy", "ignored": "ignored files",
            "jobs": "jobs", "no_failures": "no failures", "of": "of", "files": "files"},
     "ja": {"title": "クラスレポート", "overview": "概要", "students": "学生数", "graded": "採点済み",
@@ -44,10 +44,12 @@ T = {
            "failures": "多かった不正解メッセージ", "count": "件数", "message": "メッセージ(最初の例)",
            "mistakes": "よくある間違い(種類別)", "mistake": "間違い", "slowest": "採点に時間のかかった提出物",
            "student": "学生", "time": "採点時間", "score": "得点", "status": "状態",
-           "bad": "採点できなかった提出物", "reason": "理由", "gradebook": "成績一覧", "similar": "類似した提出物", "none": "なし",
+           "bad": "採点できなかった提出物", "reason": "理由", "gradebook": "成績一覧", "none": "なし",
            "generated": "作成", "deadline": "締切", "policy": "遅延の扱い", "ignored": "無視したファイル",
            "jobs": "プロセス", "no_failures": "不正解なし", "of": "/", "files": "ファイル"},
 }
+
+T["en"]["similar"], T["ja"]["similar"] = "Similar submissions", "類似した提出物"
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 

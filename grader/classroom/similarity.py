@@ -371,15 +371,16 @@ def wrong_answers(report: dict | None) -> dict[str, tuple[str, str | None]]:
 
 def variant_matches(report: dict | None) -> list[tuple[str, str]]:
     """(item id, other student) for every answer that fits another student's variant rather than the
-    student's own -- the strongest evidence.  Read from the report's items: an item may carry
-    ``"other_variant": "<student id>"`` (per-student variants, EXERCISES.md); none do yet."""
+    student's own -- the strongest evidence.  Read from the instructors' field of a report item,
+    ``"variant_match": {"students": [ids], "practice": bool}`` (per-student variants, EXERCISES.md);
+    an answer that fits the text's (practice) numbers names no one and is not a pair's evidence."""
     if not report:
         return []
     out = []
     for it in report.get("items", []):
-        other = it.get("other_variant")
-        if isinstance(other, str) and other:
-            out.append((it["id"], other))
+        match = it.get("variant_match")
+        if isinstance(match, dict):
+            out += [(it["id"], s) for s in match.get("students") or [] if isinstance(s, str) and s]
     return out
 
 

@@ -156,3 +156,21 @@ def test_usage_errors(klass, tmp_path):
     assert p.returncode == 2 and "nope" in p.stderr
     p = dlgrade("similarity", "no-such-exercise", subs, "--out", tmp_path / "p.csv")
     assert p.returncode == 2
+
+
+def test_an_answer_fitting_another_students_variant_pairs_them_first():
+    """Per-student variants: the report item's instructors' field says whose numbers a wrong answer fits
+    (grader/report.py ``variant_match``); that pairs the two whatever their code, ahead of everything."""
+    from grader.classroom.similarity import compare
+    from grader.classroom.simreport import render_page
+
+    ex = get("backprop-examples")
+    docs = [prepare(s, [(f"{s}.py", f"ex1_1_dX = [{i}, 1, 2]\nex1_1_dW = [[{i}, 0]]\n".encode())], ex.names)
+            for i, s in enumerate(["ana", "ben", "cho"])]
+    item = {"id": "ex1_1_dX", "status": "fail", "feedback": {"en": "differs", "ja": "違います"}, "mistake": None,
+            "variant_match": {"students": ["ana"], "practice": False}}
+    reports = {"ana": {"items": []}, "ben": {"items": []}, "cho": {"items": [item]}}
+    res = compare(ex.id, docs, reports=reports)
+    assert [(res.docs[p.a].student, res.docs[p.b].student, p.other_variant) for p in res.pairs] == \
+        [("ana", "cho", [("ex1_1_dX", "ana")])]
+    assert "answers another&#39;s variant" in render_page(res) or "answers another's variant" in render_page(res)
