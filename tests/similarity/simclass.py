@@ -367,7 +367,7 @@ def generate(root: Path, independents: int = 30, seed: int = 1, copies: bool = T
              book_share: float = 0.0) -> Generated:
     """Write the class into ``root``.  Copies (when ``copies``): c1 renamed variables (.py -> .py),
     c2 reordered classes as a notebook, c3 comments / blank lines changed in a folder, c4 the source's
-    bug copied along (renamed); they are s101..s104 (names that say nothing).  ``book_pair``: two independents paste the book's functions;
+    bug copied along (renamed); they are the next four names after the independents'.  ``book_pair``: two independents paste the book's functions;
     ``book_share``: that share of the other independents does too."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
@@ -389,27 +389,28 @@ def generate(root: Path, independents: int = 30, seed: int = 1, copies: bool = T
         write(root, name, cells, _pick(rng, ["py", "py", "nb", "folder"]))
         gen.kinds[name] = "independent"
     if copies and independents >= 6:
+        c1, c2, c3, c4 = (f"s{independents + k:0{width}d}" for k in (1, 2, 3, 4))
         order = ["affine", "sigmoid", "relu", "identity", "sigmoid_loss", "softmax_loss"]
         srcs = [f"s{k:0{width}d}" for k in (1, 4, 6, 5)]
         # c1: every name changed
         s1 = styles[srcs[0]].renamed(random.Random(11))
-        write(root, "s101", render(s1, random.Random(12)), "py")
+        write(root, c1, render(s1, random.Random(12)), "py")
         # c2: the same names, classes and cells in another order, as a notebook
         shuffled = order[:]
         random.Random(13).shuffle(shuffled)
-        write(root, "s102", render(styles[srcs[1]], random.Random(14), order=shuffled), "nb")
+        write(root, c2, render(styles[srcs[1]], random.Random(14), order=shuffled), "nb")
         # c3: comments and blank lines changed (another comment habit), as a folder
         s3 = styles[srcs[2]]
         s3b = Style.__new__(Style)
         s3b.choice, s3b.rng, s3b.names, s3b.comments = dict(s3.choice), random.Random(15), dict(s3.names), 1.0
-        write(root, "s103", render(s3b, random.Random(16)), "folder")
+        write(root, c3, render(s3b, random.Random(16)), "folder")
         # c4: renamed, and the source's bug (SigmoidWithLoss.backward divides by N + 1) copied along
         s4 = styles[srcs[3]].renamed(random.Random(17))
-        write(root, "s104", render(s4, random.Random(18), bug=True), "nb")
-        gen.copies = {frozenset({srcs[0], "s101"}), frozenset({srcs[1], "s102"}),
-                      frozenset({srcs[2], "s103"}), frozenset({srcs[3], "s104"})}
-        gen.bug_pair = frozenset({srcs[3], "s104"})
-        for c in ("s101", "s102", "s103", "s104"):
+        write(root, c4, render(s4, random.Random(18), bug=True), "nb")
+        gen.copies = {frozenset({srcs[0], c1}), frozenset({srcs[1], c2}),
+                      frozenset({srcs[2], c3}), frozenset({srcs[3], c4})}
+        gen.bug_pair = frozenset({srcs[3], c4})
+        for c in (c1, c2, c3, c4):
             gen.kinds[c] = "copy"
     return gen
 
