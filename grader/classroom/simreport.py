@@ -5,6 +5,8 @@ Wording: pairs are *similar*, with their evidence; nothing here says who copied 
 
 from __future__ import annotations
 
+import base64
+import io
 from datetime import datetime, timezone
 
 import numpy as np
@@ -57,10 +59,15 @@ T = {
 }
 
 
+def png_data_uri(fig: Figure) -> str:
+    """The chart as an embedded PNG (as the class report's; not imported from it: it imports this module)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
 def chart_similarity(result: SimilarityResult) -> str:
     """Two histograms: every pair's similarity (log scale), and each student's closest match."""
-    from grader.classroom.classreport import png_data_uri
-
     fig = Figure(figsize=(9, 3.2))
     ax1, ax2 = fig.subplots(1, 2)
     bins = np.linspace(0, 1, 41)
