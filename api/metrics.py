@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 SUBMISSIONS = Counter("dlgrade_submissions", "Submissions accepted and stored.", ["exercise"])
+CHECKS = Counter("dlgrade_checks", "Practice checks accepted and stored.", ["exercise"])
 REJECTED = Counter("dlgrade_submissions_rejected", "Submissions refused before storing.", ["reason"])
 GRADED = Counter("dlgrade_gradings", "Gradings finished, by outcome (done or error).", ["exercise", "status"])
 FAILURES = Counter("dlgrade_grading_failures",

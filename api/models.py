@@ -10,6 +10,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 STUDENT, INSTRUCTOR = "student", "instructor"
 QUEUED, RUNNING, DONE, ERROR = "queued", "running", "done", "error"
+# a graded submission counts in the gradebook; a practice check (POST /api/v1/checks) never does
+SUBMISSION, CHECK = "submission", "check"
+KINDS = (SUBMISSION, CHECK)
 PENDING_STATUSES = (QUEUED, RUNNING)
 FINAL_STATUSES = (DONE, ERROR)
 
@@ -73,7 +76,11 @@ class Token(Base):
 
 
 class Submission(Base):
-    """One upload, stored whole before grading starts; the report is filled in by ``api.grading``."""
+    """One upload, stored whole before grading starts; the report is filled in by ``api.grading``.
+
+    ``kind`` tells a graded submission from a practice check: both are graded the same way, only
+    submissions reach the gradebook.  ``idempotency_key`` is the client's ``Idempotency-Key``; it is
+    unique per account, and ``request_hash`` tells a retry of the same request from a reuse of the key."""
 
     __tablename__ = "submissions"
     __table_args__ = (
@@ -81,10 +88,14 @@ class Submission(Base):
         Index("ix_submissions_account_status", "account_id", "status"),
         Index("ix_submissions_exercise_account", "exercise", "account_id"),
         Index("ix_submissions_status", "status"),
+        Index("uq_submissions_account_idempotency_key", "account_id", "idempotency_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default=SUBMISSION, server_default=SUBMISSION)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     exercise: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(255))  # a display name, never a path
     source: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)

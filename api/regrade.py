@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from api.models import DONE, FINAL_STATUSES, STUDENT, Account, Submission, utcnow
+from api.models import DONE, FINAL_STATUSES, STUDENT, SUBMISSION, Account, Submission, utcnow
 from grader.classroom.batch import (FAILED, GRADED, NO_SUBMISSION, UNGRADABLE, BatchResult, Job, StudentResult,
                           default_jobs, grade_jobs, natural_key)
 from grader.messages import Msg
@@ -54,12 +54,13 @@ class Stored:
 
 
 def stored_submissions(db, exercise_id: str, statuses=None, with_source: bool = False):
-    """The exercise's submissions (oldest first), with the student's name; sources only if asked."""
+    """The exercise's graded submissions (oldest first; practice checks are not regraded), with the student's
+    name; sources only if asked."""
     from sqlalchemy import select
     from sqlalchemy.orm import undefer
 
     q = (select(Submission, Account.name).join(Submission.account)
-         .where(Submission.exercise == exercise_id, Account.role == STUDENT,
+         .where(Submission.exercise == exercise_id, Account.role == STUDENT, Submission.kind == SUBMISSION,
                 Submission.status.in_(statuses or FINAL_STATUSES))
          .order_by(Submission.id))
     if with_source:

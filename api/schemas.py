@@ -61,6 +61,8 @@ class Report(BaseModel):
 
 class SubmissionSummary(BaseModel):
     id: int
+    kind: Literal["submission", "check"] = Field(
+        "submission", description="submission: graded, in the gradebook; check: a practice check, never counted.")
     status: SubmissionStatus
     exercise: str
     student: str

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     # protection
     max_upload_bytes: int = Field(1 << 20, ge=1)
     rate_limit: int = Field(10, ge=1, description="Submissions per student per rate_window_seconds.")
+    check_rate_limit: int = Field(30, ge=1, description="Practice checks per student per rate_window_seconds.")
     rate_window_seconds: float = Field(60.0, gt=0)
     max_concurrent: int = Field(2, ge=1, description="Queued or running submissions per student.")
     busy_retry_after: int = Field(5, ge=1, description="Retry-After (s) when a student or the queue is busy.")

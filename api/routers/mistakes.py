@@ -12,7 +12,7 @@ from sqlalchemy import select
 import exercises
 from api.deps import DbDep, InstructorAccount, LangDep
 from api.gradebook import chosen_submissions
-from api.models import DONE, STUDENT, Account, Submission
+from api.models import DONE, STUDENT, SUBMISSION, Account, Submission
 from api.schemas import AUTH_RESPONSES, Problem
 
 router = APIRouter(prefix="/api/v1", tags=["mistakes"], responses=AUTH_RESPONSES)
@@ -49,7 +49,8 @@ def mistake_counts(_: InstructorAccount, db: DbDep, lang: LangDep,
         except exercises.UnknownExercise as exc:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     query = (select(Submission.id, Submission.exercise, Account.name, Submission.report)
-             .join(Submission.account).where(Account.role == STUDENT, Submission.status == DONE))
+             .join(Submission.account).where(Account.role == STUDENT, Submission.status == DONE,
+                                             Submission.kind == SUBMISSION))
     if exercise is not None:
         query = query.where(Submission.exercise == exercise)
     chosen = {c["id"] for c in chosen_submissions(db, policy, exercise).values()} if policy else None

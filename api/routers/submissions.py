@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
@@ -13,12 +13,12 @@ from starlette.datastructures import UploadFile
 from api import metrics
 from api.deps import CurrentAccount, DbDep, IsolationDep, LangDep, QueueDep, SessionFactoryDep, SettingsDep
 from api.grading import wait_until_final
-from api.models import FINAL_STATUSES, Submission
+from api.models import CHECK, FINAL_STATUSES, SUBMISSION, Submission
 from api.dispatch.queue import QueueFull
 from api.schemas import AUTH_RESPONSES, Problem, SubmissionCreate, SubmissionList, SubmissionOut, SubmissionStatus, SubmissionSummary
 from api.settings import Settings
-from api.submissions import Filters, Refused, check_exercise, check_size, display_name, find, search, \
-    store_submission
+from api.submissions import Filters, Refused, check_exercise, check_idempotency_key, check_size, display_name, \
+    find, search, store_submission
 from grader.messages import Msg
 from grader.report import select_lang
 
@@ -41,7 +41,7 @@ PROBLEM = {"model": Problem}
 
 
 def summary(sub: Submission) -> SubmissionSummary:
-    return SubmissionSummary(id=sub.id, status=sub.status, exercise=sub.exercise, student=sub.student,
+    return SubmissionSummary(id=sub.id, kind=sub.kind, status=sub.status, exercise=sub.exercise, student=sub.student,
                              filename=sub.filename, size=sub.size, created_at=sub.created_at,
                              finished_at=sub.finished_at, score=sub.score, max_score=sub.max_score)
 
@@ -84,21 +84,24 @@ async def read_upload(request: Request, settings: Settings) -> tuple[str, str, b
                         "send multipart/form-data (exercise, file) or application/json (exercise, filename, source)")
 
 
-@router.post("", response_model=SubmissionOut, status_code=status.HTTP_202_ACCEPTED,
-             openapi_extra={"requestBody": UPLOAD_BODY},
-             responses={201: {"model": SubmissionOut, "description": "Graded within the wait."},
-                        413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM, 503: PROBLEM})
-async def create_submission(request: Request, response: Response, account: CurrentAccount, db: DbDep,
-                            settings: SettingsDep, queue: QueueDep, sessions: SessionFactoryDep, lang: LangDep,
-                            isolation: IsolationDep,
-                            wait: Annotated[float, Query(ge=0, le=60, description=(
-                                "Seconds to wait for the report (capped by the server's max_wait_seconds); "
-                                "0 answers at once with status queued."))] = 0) -> SubmissionOut:
-    """Submit a .py / .ipynb for grading.  Stored first, then graded by a worker."""
+IDEMPOTENCY_KEY = Header(alias="Idempotency-Key", max_length=255, description=(
+    "An opaque string (a UUID) the client picks per request: a retry with the same key returns the first "
+    "request's answer (header `Idempotent-Replayed: true`) instead of storing another; the same key with "
+    "another body is 422."))
+WAIT = Query(ge=0, le=60, description=("Seconds to wait for the report (capped by the server's max_wait_seconds); "
+                                       "0 answers at once with status queued."))
+POST_RESPONSES = {201: {"model": SubmissionOut, "description": "Graded within the wait."},
+                  413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM, 503: PROBLEM}
+
+
+async def accept(kind: str, request: Request, response: Response, account, db, settings: Settings, queue, sessions,
+                 lang: str, isolation, wait: float, idempotency_key: str | None, prefix: str) -> SubmissionOut:
+    """Store, enqueue and (within ``wait``) grade a submission or a check; a replayed key answers the first one."""
     exercise, raw_name, data = await read_upload(request, settings)
     filename = display_name(raw_name)
     check_exercise(exercise)
     check_size(data, settings)
+    key = check_idempotency_key(idempotency_key)
     if not account.is_instructor and not settings.allow_unsandboxed and not isolation.full:
         raise Refused(503, "unsandboxed", Msg(
             en="Grading is switched off: student code cannot be isolated on this server. Tell the instructor.",
@@ -108,21 +111,36 @@ async def create_submission(request: Request, response: Response, account: Curre
                    retry_after=settings.busy_retry_after)
     if not queue.has_room():
         raise busy
-    sub = await run_in_threadpool(store_submission, db, account, exercise, filename, data, settings)
-    try:
-        queue.enqueue(sub.id)
-    except QueueFull:
-        await run_in_threadpool(_forget, db, sub)
-        raise busy from None
-    metrics.SUBMISSIONS.labels(exercise).inc()
+    sub, replayed = await run_in_threadpool(store_submission, db, account, exercise, filename, data, settings,
+                                            kind, key)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        try:
+            queue.enqueue(sub.id)
+        except QueueFull:
+            await run_in_threadpool(_forget, db, sub)
+            raise busy from None
+        (metrics.CHECKS if kind == CHECK else metrics.SUBMISSIONS).labels(exercise).inc()
     wait = min(wait, settings.max_wait_seconds)
-    if wait > 0:
+    if wait > 0 and sub.status not in FINAL_STATUSES:
         await run_in_threadpool(wait_until_final, sessions, sub.id, wait)
         await run_in_threadpool(db.refresh, sub)
-    response.headers["Location"] = f"{router.prefix}/{sub.id}"
+    response.headers["Location"] = f"{prefix}/{sub.id}"
     if sub.status in FINAL_STATUSES:
         response.status_code = status.HTTP_201_CREATED
     return detail(sub, lang)
+
+
+@router.post("", response_model=SubmissionOut, status_code=status.HTTP_202_ACCEPTED,
+             openapi_extra={"requestBody": UPLOAD_BODY}, responses=POST_RESPONSES)
+async def create_submission(request: Request, response: Response, account: CurrentAccount, db: DbDep,
+                            settings: SettingsDep, queue: QueueDep, sessions: SessionFactoryDep, lang: LangDep,
+                            isolation: IsolationDep, wait: Annotated[float, WAIT] = 0,
+                            idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None) -> SubmissionOut:
+    """Submit a .py / .ipynb for grading (it counts in the gradebook).  Stored first, then graded by a worker."""
+    return await accept(SUBMISSION, request, response, account, db, settings, queue, sessions, lang, isolation,
+                        wait, idempotency_key, router.prefix)
 
 
 def _forget(db, sub: Submission) -> None:
@@ -130,38 +148,52 @@ def _forget(db, sub: Submission) -> None:
     db.commit()
 
 
+LIMIT = Query(ge=1, le=500)
+OFFSET = Query(ge=0, le=10**9)
+STUDENT_FILTER = Query(max_length=64, description="instructors only")
+
+
+def listing(kind: str, account, db, exercise, student, status_, limit: int, offset: int) -> SubmissionList:
+    total, rows = search(db, account, Filters(exercise=exercise, student=student, status=status_, kind=kind,
+                                              limit=limit, offset=offset))
+    return SubmissionList(total=total, items=[summary(s) for s in rows])
+
+
 @router.get("", response_model=SubmissionList)
 def list_submissions(account: CurrentAccount, db: DbDep,
                      exercise: Annotated[str | None, Query(max_length=64)] = None,
-                     student: Annotated[str | None, Query(max_length=64, description="instructors only")] = None,
+                     student: Annotated[str | None, STUDENT_FILTER] = None,
                      status_: Annotated[SubmissionStatus | None, Query(alias="status")] = None,
-                     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                     offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> SubmissionList:
-    """A student's own submissions, or (instructor) everyone's, newest first."""
-    total, rows = search(db, account, Filters(exercise=exercise, student=student, status=status_,
-                                              limit=limit, offset=offset))
-    return SubmissionList(total=total, items=[summary(s) for s in rows])
+                     limit: Annotated[int, LIMIT] = 50,
+                     offset: Annotated[int, OFFSET] = 0) -> SubmissionList:
+    """A student's own graded submissions, or (instructor) everyone's, newest first (checks: /api/v1/checks)."""
+    return listing(SUBMISSION, account, db, exercise, student, status_, limit, offset)
 
 
 @router.get("/{submission_id}", response_model=SubmissionOut, responses={404: PROBLEM})
 def get_submission(submission_id: SubmissionId, account: CurrentAccount, db: DbDep, lang: LangDep) -> SubmissionOut:
     """Status and, once graded, the report in the language asked for."""
-    return detail(_visible(db, account, submission_id), lang)
+    return detail(visible_or_404(db, account, submission_id, SUBMISSION), lang)
 
 
-@router.get("/{submission_id}/source", response_class=Response, responses={
-    200: {"content": {"text/x-python": {}, "application/x-ipynb+json": {}}}, 404: PROBLEM})
+SOURCE_RESPONSES = {200: {"content": {"text/x-python": {}, "application/x-ipynb+json": {}}}, 404: PROBLEM}
+
+
+@router.get("/{submission_id}/source", response_class=Response, responses=SOURCE_RESPONSES)
 def get_source(submission_id: SubmissionId, account: CurrentAccount, db: DbDep) -> Response:
     """The file as it was uploaded."""
-    sub = _visible(db, account, submission_id)
+    return source_response(visible_or_404(db, account, submission_id, SUBMISSION))
+
+
+def source_response(sub: Submission) -> Response:
     media = "application/x-ipynb+json" if sub.filename.lower().endswith(".ipynb") else "text/x-python"
     return Response(sub.source, media_type=media, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(sub.filename)}",
         "X-Content-Type-Options": "nosniff"})
 
 
-def _visible(db, account, submission_id: int) -> Submission:
-    sub = find(db, account, submission_id)
+def visible_or_404(db, account, submission_id: int, kind: str) -> Submission:
+    sub = find(db, account, submission_id, kind)
     if sub is None:  # someone else's submission looks exactly like a missing one
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such submission")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no such {kind}")
     return sub

@@ -38,7 +38,7 @@ def drop_schema(schema: str) -> None:
 
 
 def make_settings(database: dict, **overrides) -> Settings:
-    values = dict(workers=2, rate_limit=1000, max_concurrent=1000, allow_unsandboxed=ALLOW_UNSANDBOXED,
+    values = dict(workers=2, rate_limit=1000, check_rate_limit=1000, max_concurrent=1000, allow_unsandboxed=ALLOW_UNSANDBOXED,
                   max_wait_seconds=20.0)
     values.update(database)
     values.update(overrides)
