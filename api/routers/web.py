@@ -30,6 +30,9 @@ TEXT = {
         "s_queued": "待機中", "s_running": "採点中", "s_done": "完了", "s_error": "エラー",
         "i_pass": "正解", "i_fail": "不正解", "i_error": "エラー", "i_timeout": "時間切れ", "i_missing": "未定義",
         "total": "合計",
+        "checks_title": "ノートブックからのチェック(練習・成績には入りません)",
+        "no_checks": "まだチェックはありません。ノートブックから dlgrade_client.check(…) で採点できます。",
+        "client_link": "ノートブックから採点する",
     },
     "en": {
         "title": "dlgrade — deep-learning exercise grader", "switch": "日本語", "signin": "Sign in",
@@ -44,6 +47,9 @@ TEXT = {
         "s_queued": "queued", "s_running": "running", "s_done": "done", "s_error": "error",
         "i_pass": "pass", "i_fail": "fail", "i_error": "error", "i_timeout": "timeout", "i_missing": "missing",
         "total": "Total",
+        "checks_title": "Checks from a notebook (practice: never in the gradebook)",
+        "no_checks": "No checks yet. From a notebook, dlgrade_client.check(…) grades what you ran.",
+        "client_link": "Checking from a notebook",
     },
 }
 

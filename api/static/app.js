@@ -31,6 +31,13 @@ async function api(path, options = {}) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// one key per upload: if the answer is lost and the upload is sent again, the server keeps one submission
+// (crypto.randomUUID needs a secure context; a plain http:// server name is not one)
+function idempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 // ---- sign in / out
 async function signIn(token) {
   localStorage.setItem(TOKEN_KEY, token);
@@ -77,9 +84,9 @@ $("submit-form").addEventListener("submit", async (event) => {
     const form = new FormData();
     form.append("exercise", exercise);
     form.append("file", file);
-    options = { method: "POST", body: form };
+    options = { method: "POST", body: form, headers: { "Idempotency-Key": idempotencyKey() } };
   } else if (pasted.trim()) {
-    options = { method: "POST", headers: { "Content-Type": "application/json" },
+    options = { method: "POST", headers: { "Content-Type": "application/json", "Idempotency-Key": idempotencyKey() },
                 body: JSON.stringify({ exercise, filename: "pasted.py", source: pasted }) };
   } else {
     setStatus(T.need_source, "error");
@@ -146,12 +153,18 @@ function showSubmission(sub) {
 }
 
 async function loadHistory() {
-  const list = await api("/api/v1/submissions?limit=50");
-  const tbody = $("history-items").querySelector("tbody");
+  await loadList("/api/v1/submissions", "history");
+  await loadList("/api/v1/checks", "checks");
+}
+
+// the graded submissions and the practice checks, in two tables of the same shape
+async function loadList(path, id) {
+  const list = await api(path + "?limit=50");
+  const tbody = $(id + "-items").querySelector("tbody");
   tbody.replaceChildren();
   for (const sub of list.items) {
     const view = el("button", { type: "button", textContent: T.view });
-    view.addEventListener("click", async () => showSubmission(await api("/api/v1/submissions/" + sub.id)));
+    view.addEventListener("click", async () => showSubmission(await api(path + "/" + sub.id)));
     const score = sub.score === null ? "" : `${sub.score} / ${sub.max_score}`;
     tbody.append(el("tr", { className: "sub-" + sub.status },
       el("td", { textContent: sub.id }), el("td", { textContent: sub.exercise }),
@@ -160,8 +173,8 @@ async function loadHistory() {
       el("td", { textContent: T["s_" + sub.status] || sub.status }),
       el("td", { className: "num", textContent: score }), el("td", {}, view)));
   }
-  $("history-items").hidden = list.items.length === 0;
-  $("history-empty").hidden = list.items.length > 0;
+  $(id + "-items").hidden = list.items.length === 0;
+  $(id + "-empty").hidden = list.items.length > 0;
 }
 
 // keep the signed-in state across the language switch and reloads

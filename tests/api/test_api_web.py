@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import httpx
 import pytest
 
 from api.accounts import create_token
@@ -55,6 +56,8 @@ def test_sign_in_upload_a_notebook_and_read_the_report(live, browser):
     context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(30_000)
+    keys = []  # the Idempotency-Key of every upload
+    page.on("request", lambda r: keys.append(r.headers.get("idempotency-key")) if r.method == "POST" else None)
 
     page.goto(server.url + "/")
     expect(page.locator("html")).to_have_attribute("lang", "ja")  # Japanese first, whatever the browser says
@@ -104,6 +107,18 @@ def test_sign_in_upload_a_notebook_and_read_the_report(live, browser):
     page.click("#submit-button")
     expect(page.locator("#status")).to_have_text("Graded.", timeout=60_000)
     expect(page.locator("#report-items tr.status-fail")).to_have_count(0)
+    expect(page.locator("#history-items tbody tr")).to_have_count(2)
+    assert len(keys) == 2 and all(keys) and keys[0] != keys[1]  # one key per upload
+    expect(page.locator("#checks-empty")).to_be_visible()
+
+    # a practice check from a notebook is listed apart from the submissions
+    checked = httpx.post(f"{server.url}/api/v1/checks?wait=20", headers={"Authorization": f"Bearer {token}"},
+                         json={"exercise": "layers", "filename": "layers-kernel.py",
+                               "source": corpus_source("layers", "correct_book.py")}, timeout=30)
+    assert checked.status_code == 201, checked.text
+    page.reload()
+    expect(page.locator("#checks-items tbody tr")).to_have_count(1)
+    expect(page.locator("#checks-items tbody tr")).to_contain_text("layers-kernel.py")
     expect(page.locator("#history-items tbody tr")).to_have_count(2)
     page.screenshot(path=str(ARTIFACTS / "web-page-en.png"), full_page=True)
 
