@@ -9,7 +9,7 @@ from api.body_limit import BodySizeLimit
 from api.db import API_DIR
 from api.errors import BodyTooLarge, body_too_large_handler, refused_handler
 from api.lifespan import lifespan
-from api.routers import accounts, checks, exercises, gradebook, health, mistakes, submissions, web
+from api.routers import accounts, checks, client, exercises, gradebook, health, mistakes, submissions, web
 from api.settings import Settings
 from api.submissions import Refused
 
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=2 * settings.max_upload_bytes + 64 * 1024)
     app.add_exception_handler(Refused, refused_handler)
     app.add_exception_handler(BodyTooLarge, body_too_large_handler)
-    for module in (health, exercises, submissions, checks, accounts, gradebook, mistakes, web):
+    for module in (health, exercises, submissions, checks, accounts, gradebook, mistakes, client, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=API_DIR / "static"), name="static")
     return app
