@@ -327,9 +327,12 @@ def variant(exercise: str, lang: Optional[str] = None) -> Optional[Dict[str, Any
     if conn is None:
         return None
     try:
+        if conn.names(exercise) is None:
+            _say("unknown_exercise", lang, exercise=exercise, known=", ".join(sorted(conn._names)))
+            return None
         _, _, body = conn.call("GET", f"/api/v1/exercises/{urllib.parse.quote(exercise, safe='')}/variant")
     except Problem as problem:
-        if problem.status == 404:
+        if problem.status == 404:  # FastAPI's own "Not Found": a server without the endpoint
             no_route = problem.values.get("detail") == "Not Found"
             _say("no_variant_endpoint" if no_route else "no_variant", lang, exercise=exercise)
         else:

@@ -77,6 +77,9 @@ TEXT = {
     "still_grading": (
         "Still being graded after {seconds} s: see #{id} on the web page later.",
         "{seconds} 秒たっても採点が終わっていません。後で Web ページの #{id} を見てください。"),
+    "unknown_exercise": (
+        "There is no exercise {exercise!r} on this server; its exercises: {known}.",
+        "このサーバに課題 {exercise!r} はありません。課題: {known}"),
     "no_variant": (
         "{exercise} has no per-student variant: its numbers are the same for everyone.",
         "{exercise} には学生ごとの問題(バリアント)はありません。全員同じ数値です。"),

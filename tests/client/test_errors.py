@@ -118,3 +118,13 @@ def test_no_server_and_no_token_are_said_too(monkeypatch, capsys):
     assert sentence(capsys) == 'No server given: call dlg.connect("http://...") or set DLGRADE_URL.'
     assert dlg.connect("http://127.0.0.1:9", lang="en") is None
     assert sentence(capsys) == "No token given: call dlg.connect(url, token=...) or set DLGRADE_TOKEN."
+
+
+def test_variant_of_an_unknown_exercise_or_a_server_without_variants(live, capsys):
+    dlg.connect(live.url, token=live.tokens["s001"], lang="en")
+    capsys.readouterr()
+    assert dlg.variant("nope") is None
+    assert sentence(capsys).startswith("There is no exercise 'nope' on this server; its exercises: activations, ")
+    assert dlg.variant("layers") is None
+    assert sentence(capsys) == ("This server does not hand out per-student variants (it predates them): layers is "
+                                "the same for everyone.")
