@@ -124,6 +124,14 @@ def store_submission(db: Session, account: Account, exercise_id: str, filename: 
     return sub, False
 
 
+def replay_of(db: Session, account: Account, kind: str, exercise_id: str, filename: str, data: bytes,
+              key: str) -> Submission | None:
+    """The submission this account stored for the same request under ``key``, if any (``Refused`` if the key
+    was used for another request): answered before any limit or load check, since it stores nothing."""
+    first = _by_key(db, account, key)
+    return _replay(first, request_hash(kind, exercise_id, filename, data)) if first is not None else None
+
+
 def _by_key(db: Session, account: Account, key: str) -> Submission | None:
     return db.scalar(select(Submission).options(joinedload(Submission.account))
                      .where(Submission.account_id == account.id, Submission.idempotency_key == key))

@@ -18,7 +18,7 @@ from api.dispatch.queue import QueueFull
 from api.schemas import AUTH_RESPONSES, Problem, SubmissionCreate, SubmissionList, SubmissionOut, SubmissionStatus, SubmissionSummary
 from api.settings import Settings
 from api.submissions import Filters, Refused, check_exercise, check_idempotency_key, check_size, display_name, \
-    find, search, store_submission
+    find, replay_of, search, store_submission
 from grader.messages import Msg
 from grader.report import select_lang
 
@@ -102,6 +102,25 @@ async def accept(kind: str, request: Request, response: Response, account, db, s
     check_exercise(exercise)
     check_size(data, settings)
     key = check_idempotency_key(idempotency_key)
+    # a replay stores nothing: it is answered whatever the limits and the load
+    sub = await run_in_threadpool(replay_of, db, account, kind, exercise, filename, data, key) if key else None
+    replayed = sub is not None
+    if not replayed:
+        sub, replayed = await _store(kind, account, db, settings, queue, isolation, exercise, filename, data, key)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    wait = min(wait, settings.max_wait_seconds)
+    if wait > 0 and sub.status not in FINAL_STATUSES:
+        await run_in_threadpool(wait_until_final, sessions, sub.id, wait)
+        await run_in_threadpool(db.refresh, sub)
+    response.headers["Location"] = f"{prefix}/{sub.id}"
+    if sub.status in FINAL_STATUSES:
+        response.status_code = status.HTTP_201_CREATED
+    return detail(sub, lang)
+
+
+async def _store(kind: str, account, db, settings: Settings, queue, isolation, exercise: str, filename: str,
+                 data: bytes, key: str | None) -> tuple[Submission, bool]:
     if not account.is_instructor and not settings.allow_unsandboxed and not isolation.full:
         raise Refused(503, "unsandboxed", Msg(
             en="Grading is switched off: student code cannot be isolated on this server. Tell the instructor.",
@@ -113,23 +132,15 @@ async def accept(kind: str, request: Request, response: Response, account, db, s
         raise busy
     sub, replayed = await run_in_threadpool(store_submission, db, account, exercise, filename, data, settings,
                                             kind, key)
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    else:
-        try:
-            queue.enqueue(sub.id)
-        except QueueFull:
-            await run_in_threadpool(_forget, db, sub)
-            raise busy from None
-        (metrics.CHECKS if kind == CHECK else metrics.SUBMISSIONS).labels(exercise).inc()
-    wait = min(wait, settings.max_wait_seconds)
-    if wait > 0 and sub.status not in FINAL_STATUSES:
-        await run_in_threadpool(wait_until_final, sessions, sub.id, wait)
-        await run_in_threadpool(db.refresh, sub)
-    response.headers["Location"] = f"{prefix}/{sub.id}"
-    if sub.status in FINAL_STATUSES:
-        response.status_code = status.HTTP_201_CREATED
-    return detail(sub, lang)
+    if replayed:  # another request with the key was stored meanwhile
+        return sub, True
+    try:
+        queue.enqueue(sub.id)
+    except QueueFull:
+        await run_in_threadpool(_forget, db, sub)
+        raise busy from None
+    (metrics.CHECKS if kind == CHECK else metrics.SUBMISSIONS).labels(exercise).inc()
+    return sub, False
 
 
 @router.post("", response_model=SubmissionOut, status_code=status.HTTP_202_ACCEPTED,

@@ -67,8 +67,12 @@ def test_a_check_is_graded_stored_apart_and_never_in_the_gradebook(service):
 def test_checks_and_submissions_have_rate_limits_of_their_own(make_service):
     svc = make_service(rate_limit=1, check_rate_limit=2, rate_window_seconds=600)
     alice = svc.auth("student", "alice")
-    assert svc.client.post("/api/v1/submissions", headers=alice, json=body()).status_code == 202
+    first = svc.client.post("/api/v1/submissions", headers={**alice, "Idempotency-Key": "a"}, json=body())
+    assert first.status_code == 202
     assert svc.client.post("/api/v1/submissions", headers=alice, json=body()).status_code == 429
+    # a retry of the first request is not a new submission: answered, not refused
+    retry = svc.client.post("/api/v1/submissions", headers={**alice, "Idempotency-Key": "a"}, json=body())
+    assert retry.status_code in (201, 202) and retry.json()["id"] == first.json()["id"]
     for _ in range(2):  # practising does not use up submissions, nor the other way round
         assert svc.client.post("/api/v1/checks", headers=alice, json=body()).status_code == 202
     refused = svc.client.post("/api/v1/checks", headers=alice, json=body(), params={"lang": "en"})
