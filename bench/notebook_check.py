@@ -205,6 +205,7 @@ def otter_run(python: str, work: Path, runs: int) -> dict:
     times, last = [], None
     for i in range(runs):
         out = otter_dir / f"run{i}"
+        out.mkdir()
         t = time.perf_counter()
         last = subprocess.run([otter, "run", "-a", "autograder.zip", "-o", str(out), "layers.ipynb"],
                               cwd=otter_dir, capture_output=True, text=True, timeout=600, env=env)
