@@ -158,11 +158,17 @@ def main() -> None:
                 if otter:
                     otter.run(otter_check)
             score = dlg.run("pass", "(_r['score'], _r['max_score'], _r['cells'])")[1]
-            times = {"dlgrade_frontend": [], "dlgrade_in_kernel": [], "otter_frontend": [], "otter_in_kernel": []}
+            source = dlg.run("from dlgrade_client._source import rebuild\nfrom dlgrade_client import kernel_cells",
+                             "rebuild(kernel_cells(), dlg._connection.names('layers')).source")[1]
+            times = {"dlgrade_frontend": [], "dlgrade_in_kernel": [], "server_grading": [], "http_post_only": [],
+                     "otter_frontend": [], "otter_in_kernel": []}
             for _ in range(args.calls):  # interleaved call by call
-                wall, inside = dlg.run(check, "_dt")
+                wall, inside = dlg.run(check, "(_dt, _r['duration_ms'])")
+                inside, graded_ms = eval(inside)  # the kernel's repr of a tuple of two numbers
                 times["dlgrade_frontend"].append(wall)
-                times["dlgrade_in_kernel"].append(float(inside))
+                times["dlgrade_in_kernel"].append(inside)
+                times["server_grading"].append(graded_ms / 1000)
+                times["http_post_only"].append(http_post(server.url, token, eval(source)))
                 if otter:
                     wall, inside = otter.run(otter_check, "_dt")
                     times["otter_frontend"].append(wall)
@@ -185,6 +191,21 @@ def main() -> None:
         result["ratio_p50_dlgrade_vs_otter_run"] = round(
             result["dlgrade_frontend"]["p50_ms"] / result["otter_run"]["p50_ms"], 3)
     print(json.dumps(result, indent=2))
+
+
+def http_post(url: str, token: str, source: str) -> float:
+    """The same check as a bare HTTP POST from this process (no kernel, no client): the service's share."""
+    import urllib.request
+
+    body = json.dumps({"exercise": "layers", "filename": "layers-kernel.py", "source": source}).encode()
+    req = urllib.request.Request(f"{url}/api/v1/checks?wait=10", data=body, method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    t = time.perf_counter()
+    with urllib.request.urlopen(req, timeout=60) as r:
+        status = json.loads(r.read())["status"]
+    wall = time.perf_counter() - t
+    assert status == "done", status
+    return wall
 
 
 def otter_run(python: str, work: Path, runs: int) -> dict:
