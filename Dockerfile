@@ -3,6 +3,8 @@
 # grading worker (`dlgrade worker`).  Configuration: DLGRADE_* environment variables only.
 #
 #   docker build -t dlgrade .
+#   docker build --build-arg DLGRADE_EXTRAS=torch -t dlgrade:torch .   # + PyTorch (CPU) for `autograd`
+#       (offline: `make wheels EXTRAS=torch` first puts the torch wheel into deploy/wheels/)
 #   docker run --init -p 8000:8000 --security-opt seccomp=deploy/seccomp.json \
 #              --security-opt apparmor=unconfined dlgrade
 #
@@ -21,6 +23,9 @@ ENV DLGRADE_WHEELS=/wheels
 # Dependencies first, from pyproject.toml alone: code changes do not invalidate this layer.
 COPY pyproject.toml /src/pyproject.toml
 COPY deploy/install.sh /src/deploy/install.sh
+COPY deploy/torch-cpu.txt /src/deploy/torch-cpu.txt
+# Optional extras (comma-separated, pyproject.toml): torch = PyTorch's CPU build for the §3.8 exercise.
+ARG DLGRADE_EXTRAS=""
 RUN sh /src/deploy/install.sh deps /opt/dlgrade /src
 # Then the code (.dockerignore keeps tests, benches, venvs and local state out).
 COPY . /src

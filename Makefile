@@ -2,15 +2,22 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-stamp
+STAMP  = $(VENV)/.installed-$(subst $(comma),-,$(PIP_EXTRAS))
 PYTEST_ARGS ?= -n 2  # two xdist workers: the suite waits on student processes and services much of the time
+# Optional extras `make setup` installs (comma-separated): torch = PyTorch's CPU build for the §3.8 `autograd`
+# exercise (≈ 60 s and ≈ 750 MB once; its tests are part of `make test`).  `make setup EXTRAS=` skips it.
+EXTRAS ?= torch
+comma  := ,
+PIP_EXTRAS := test$(if $(strip $(EXTRAS)),$(comma)$(strip $(EXTRAS)))
+# torch is held to its CPU build (deploy/torch-cpu.txt): no install ever pulls a CUDA one
+CONSTRAINTS := $(if $(findstring torch,$(EXTRAS)),-c deploy/torch-cpu.txt)
 
 .PHONY: setup system-deps serve test bench lint wheels clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[$(PIP_EXTRAS)]' $(CONSTRAINTS)
 	touch $(STAMP)
 
 # Debian packages the test suite needs (browser tests: chromium; sandbox: bubblewrap is optional).
@@ -39,7 +46,7 @@ lint: setup
 
 # Wheels for `docker build` where pip cannot reach an index inside the build (deploy/install.sh).
 wheels: setup
-	DLGRADE_WHEELS=deploy/wheels sh deploy/install.sh wheels $(VENV) .
+	DLGRADE_WHEELS=deploy/wheels DLGRADE_EXTRAS=$(EXTRAS) sh deploy/install.sh wheels $(VENV) .
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

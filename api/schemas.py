@@ -99,6 +99,10 @@ class ExerciseOut(BaseModel):
     notebooks: list[str]
     max_score: float
     items: list[CatalogueItem]
+    requires: list[str] = Field(default_factory=list, description="Optional packages the grader needs for it (torch).")
+    available: bool = Field(True, description="False when a package it requires is not installed on this grader.")
+    unavailable_reason: str | None = Field(None, description="Why it cannot be graded here, and how to install "
+                                                            "what is missing.")
 
 
 class Catalogue(BaseModel):

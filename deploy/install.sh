@@ -10,6 +10,8 @@
 #
 # DLGRADE_WHEELS=DIR with wheels in it: deps and app install from DIR only (--no-index), for
 # builds that cannot reach an index (pip inside a container build, on some machines).
+# DLGRADE_EXTRAS=torch (comma-separated optional extras of pyproject.toml): deps and wheels add them;
+# torch is held to its CPU build by deploy/torch-cpu.txt (docker build --build-arg DLGRADE_EXTRAS=torch).
 set -eu
 
 step=${1:?usage: install.sh deps|app|wheels VENV SRC}
@@ -27,24 +29,34 @@ if [ -n "${DLGRADE_WHEELS:-}" ] && ls "$DLGRADE_WHEELS"/*.whl >/dev/null 2>&1; t
 fi
 
 requirements() {
-    "$py" - "$src/pyproject.toml" >"$venv/dlgrade-requirements.txt" <<'PY'
+    "$py" - "$src/pyproject.toml" "${DLGRADE_EXTRAS:-}" >"$venv/dlgrade-requirements.txt" <<'PY'
 import sys, tomllib
 with open(sys.argv[1], "rb") as f:
-    print("\n".join(tomllib.load(f)["project"]["dependencies"]))
+    project = tomllib.load(f)["project"]
+reqs = list(project["dependencies"])
+for extra in filter(None, (e.strip() for e in sys.argv[2].split(","))):
+    reqs += project["optional-dependencies"][extra]
+print("\n".join(reqs))
 PY
     echo "$venv/dlgrade-requirements.txt"
 }
 
+case ",${DLGRADE_EXTRAS:-}," in
+*,torch,*) constraints="-c $src/deploy/torch-cpu.txt" ;;
+*) constraints="" ;;
+esac
+
 case "$step" in
 deps)
-    "$py" -m pip install --quiet "$@" -r "$(requirements)"
+    # shellcheck disable=SC2086 # constraints is empty or two words
+    "$py" -m pip install --quiet "$@" -r "$(requirements)" $constraints
     ;;
 wheels)
     : "${DLGRADE_WHEELS:?set DLGRADE_WHEELS to the folder to fill}"
     mkdir -p "$DLGRADE_WHEELS"
     build_reqs=$("$py" -c 'import sys, tomllib; print(" ".join(tomllib.load(open(sys.argv[1], "rb"))["build-system"]["requires"]))' "$src/pyproject.toml")
     # shellcheck disable=SC2086 # build_reqs is a list of requirement words
-    "$py" -m pip wheel --quiet --wheel-dir "$DLGRADE_WHEELS" -r "$(requirements)" $build_reqs wheel
+    "$py" -m pip wheel --quiet --wheel-dir "$DLGRADE_WHEELS" -r "$(requirements)" $build_reqs wheel $constraints
     ;;
 app)
     "$py" -m pip install --quiet "$@" --no-deps "$src"

@@ -5,7 +5,7 @@ An exercise is an object :class:`grader.spec.Exercise`; a package registers it u
     [project.entry-points."dlgrade.exercises"]
     layers = "exercises.layers:EXERCISE"
 
-dlgrade's own twelve are registered so in ``pyproject.toml``; a course ships a thirteenth as a
+dlgrade's own thirteen are registered so in ``pyproject.toml``; a course ships another as a
 package of its own (``docs/DEVELOPING.md``, example under ``tests/plugins/``).
 
 Reading the group costs ~30 ms (``importlib.metadata``), a fifth of a ``dlgrade check``: so
@@ -37,6 +37,7 @@ BUILTIN = {
     "batchnorm": "exercises.batchnorm:EXERCISE",
     "dropout": "exercises.dropout:EXERCISE",
     "regularization": "exercises.regularization:EXERCISE",
+    "autograd": "exercises.autograd:EXERCISE",
 }
 
 

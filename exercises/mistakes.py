@@ -207,6 +207,38 @@ CATALOGUE: tuple[Mistake, ...] = (
        "1 − p, e.g. mask = np.random.rand(*x.shape) > p. At test time y = x·(1 − p) (§9.2).",
        "dropout_ratio p は出力を 0 にする(消去する)確率で、残す確率は 1 − p です(例: "
        "mask = np.random.rand(*x.shape) > p)。テスト時は y = x·(1 − p) です(§9.2)。"),
+    # ---------------------------------------------------------------- PyTorch autograd (§3.8)
+    _m("autograd-backward-non-scalar", "3.8", "backward() on a non-scalar without a gradient",
+       "スカラーでない出力に勾配を渡さずに backward() を呼んでいる",
+       "PyTorch differentiates a SCALAR: for a matrix Y, dY/dX would be a 4-dimensional array (§3.8). Give "
+       "backward the gradient of E with respect to Y — Y.backward(dY) — or build the scalar yourself: "
+       "(Y * dY).sum().backward().",
+       "PyTorch が微分できるのはスカラーです。行列 Y では dY/dX が 4 階の配列になってしまいます(§3.8)。"
+       "backward に E の Y についての勾配を渡す(Y.backward(dY))か、(Y * dY).sum().backward() のように"
+       "自分でスカラーを作ってください。"),
+    _m("autograd-sum-without-dy", "3.8", "Y.sum().backward(): the gradient for dE/dY = 1, not the given dY",
+       "Y.sum().backward() で勾配を計算している(与えられた dY ではなく dE/dY = 1 の勾配)",
+       "Y.sum().backward() makes Y a scalar, but it is the gradient of E = ΣY, as if dE/dY were all ones. "
+       "Weight by the given dY: Y.backward(dY) or (Y * dY).sum().backward() (§3.8).",
+       "Y.sum().backward() でスカラーにはなりますが、これは E = ΣY(dE/dY がすべて 1)の勾配です。与えられた dY で"
+       "重みづけしてください: Y.backward(dY) または (Y * dY).sum().backward()(§3.8)。"),
+    _m("autograd-grad-accumulates", "3.8", "Gradients accumulate between calls", "勾配が呼び出しのたびに累積している",
+       "backward ADDS into .grad: a leaf tensor kept from an earlier call (or backward run twice) returns the "
+       "sum of all those gradients. Create fresh leaves with requires_grad=True in every call, or reset "
+       "x.grad = None (x.grad.zero_()) before backward (§3.8).",
+       "backward は .grad に勾配を「加算」します。前の呼び出しの葉テンソルを使い回す(または backward を 2 回呼ぶ)と、"
+       "それまでの勾配の和が返ります。呼び出しごとに requires_grad=True の新しい葉テンソルを作るか、backward の前に "
+       "x.grad = None(x.grad.zero_())としてください(§3.8)。"),
+    _m("autograd-grad-of-non-leaf", "3.8", ".grad of a tensor that is not a leaf (None)",
+       "葉でないテンソルの .grad を返している(None)",
+       ".grad is filled only for LEAF tensors, the ones you created with requires_grad=True. A tensor computed "
+       "from one — torch.tensor(X, requires_grad=True).float(), x * 1, x.T — is not a leaf and its .grad stays "
+       "None. Convert first, then make the leaf: torch.tensor(X, dtype=torch.float32, requires_grad=True) "
+       "(or call .retain_grad()) (§3.8).",
+       ".grad が計算されるのは、自分で requires_grad=True として作った「葉」テンソルだけです。そこから計算した"
+       "テンソル(torch.tensor(X, requires_grad=True).float()、x * 1、x.T など)は葉ではなく、.grad は None の"
+       "ままです。先に型を変換してから葉を作ってください: torch.tensor(X, dtype=torch.float32, requires_grad=True)"
+       "(または .retain_grad() を呼ぶ)(§3.8)。"),
     # ---------------------------------------------------------------- regularisation
     _m("l2-grad-missing-2", "9.1", "L2 gradient λW instead of 2λW", "L2 の勾配が 2λW でなく λW",
        "The text (§9.1) adds λ Σ sum(W∗W) — no ½ — so the gradient of the penalty is 2λW. λW is the gradient of "

@@ -28,4 +28,7 @@ SIGNATURES = {
     "MultiLayerNetExtend": 'MultiLayerNetExtend(input_size, hidden_size_list, output_size, activation="relu", '
                            'weight_init_std="relu", weight_decay_lambda=0, use_dropout=False, dropout_ratio=0.5, '
                            'use_batchnorm=False)',
+    "matmul_grads": "matmul_grads(X, W, dY) -> (dX, dW)",
+    "affine_grads": "affine_grads(X, W, b, dY) -> (dX, dW, db)",
+    "sigmoid_grad": "sigmoid_grad(x)", "softmax_with_loss_grads": "softmax_with_loss_grads(x, t) -> (E, dx)",
 }

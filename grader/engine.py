@@ -13,7 +13,8 @@ from grader.context import ItemContext
 from grader.loader import LoadedSubmission, UnreadableSubmission, load_submission
 from grader.messages import Msg
 from grader.options import GradeOptions
-from grader.runner.pool import default_starter
+from grader.extras import missing, unavailable_message
+from grader.runner.pool import default_starter, with_preload
 from grader.report import ItemResult, Report
 from grader.runner.session import GraderFault, LoadNote, Session, StudentError, StudentTimeout, StudentDied
 from grader.spec import Exercise, Item
@@ -76,6 +77,12 @@ def _check_kind(item: Item, info: dict) -> Msg | None:
 def grade_loaded(exercise: Exercise, loaded: LoadedSubmission, report: Report, options: GradeOptions,
                  starter) -> None:
     seed = options.seed if options.seed is not None else int.from_bytes(os.urandom(8), "little") >> 1
+    absent = missing(exercise.requires)
+    if absent:  # e.g. PyTorch not installed: one clear sentence, and no student process at all
+        msg = unavailable_message(absent)
+        report.items = [_result(i, "error", msg, grader_error=True) for i in exercise.items]
+        return
+    starter = with_preload(starter, exercise.requires)  # a zygote that has imported them (started on first use)
     deadline = time.monotonic() + options.submission_timeout
     with Session(loaded.units, starter, options.job_config()) as session:
         session.lookup_names = exercise.names

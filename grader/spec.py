@@ -57,6 +57,8 @@ class Exercise:
     mistakes: tuple[Mistake, ...] = field(default_factory=tuple)
     # name -> the signature students are given ("Affine(W, b) — forward(x), backward(dout)"): explains a TypeError
     signatures: Mapping[str, str] = field(default_factory=dict)
+    # optional packages the student process must have (grader/extras.py): ("torch",) for §3.8
+    requires: tuple[str, ...] = ()
 
     @property
     def max_score(self) -> float:

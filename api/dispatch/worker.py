@@ -200,7 +200,7 @@ def run_worker(concurrency: int | None = None, loglevel: str = "info") -> None:
     """Start a worker; returns when it is stopped (SIGTERM/SIGINT: running gradings finish first)."""
     from pydantic import ValidationError
 
-    from grader.runner.pool import default_starter
+    from grader.runner.pool import close_defaults, default_starter
 
     try:
         settings, broker = Settings(), BrokerSettings()
@@ -231,5 +231,5 @@ def run_worker(concurrency: int | None = None, loglevel: str = "info") -> None:
                          "--without-gossip", "--without-mingle", "--without-heartbeat"])
     finally:
         runtime.stop()
-        default_starter().close()
+        close_defaults()  # the NumPy zygote and, if an autograd job started it, the PyTorch one
         engine.dispose()

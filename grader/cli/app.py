@@ -66,7 +66,11 @@ def doctor_cmd(as_json: bool = typer.Option(False, "--json", help="Machine-reada
     from grader.options import grader_settings
     from grader.sandbox.probe import doctor
 
+    from exercises import catalogue
+    from grader.extras import report as extras_report
+
     info = doctor(grader_settings().sandbox_options())
+    info["optional_packages"] = extras_report(catalogue().values())
     if as_json:
         sys.stdout.write(json.dumps(info, indent=2) + "\n")
         return
@@ -76,6 +80,13 @@ def doctor_cmd(as_json: bool = typer.Option(False, "--json", help="Machine-reada
         need = "required" if layer["required"] else "optional"
         why = "" if layer["active"] else f" — {layer['why']}"
         out.print(f"{state}  {name:<21} ({need}) {layer['what']}{why}")
+    for package, extra in info["optional_packages"].items():
+        needs = ", ".join(extra["exercises"]) or "no exercise"
+        if extra["installed"]:
+            out.print(f"[green]installed[/green]  {extra['name']} {extra['version']} (optional: {needs})")
+        else:
+            out.print(f"[yellow]absent[/yellow]     {extra['name']} (optional: {needs} unavailable) — "
+                      f"install with `{extra['install']}`")
     if not info["sandbox_enabled"]:
         out.print("[red]the sandbox is disabled (DLGRADE_SANDBOX=0): student code runs without isolation[/red]")
     elif info["full_isolation"]:

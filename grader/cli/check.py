@@ -30,6 +30,12 @@ def run_check(exercise: str, file: Path, as_json: bool = False, lang: str = "en"
         ex = get(exercise)
     except UnknownExercise as exc:
         return _error(str(exc))
+    if ex.requires:  # e.g. PyTorch: its own zygote, started now so that its import overlaps our work
+        from grader.extras import missing
+        from grader.runner.pool import with_preload
+
+        if not missing(ex.requires):
+            with_preload(default_starter(), ex.requires).warm()
     try:
         if not file.is_file():
             return _error(f"{file}: no such file")

@@ -13,15 +13,30 @@ STATUS_STYLE = {"pass": "green", "fail": "red", "error": "magenta", "timeout": "
 STATUS_JA = {"pass": "正解", "fail": "不正解", "error": "エラー", "timeout": "時間切れ", "missing": "未定義"}
 
 
+def unavailable(ex: Exercise, lang: str) -> str | None:
+    """Why the exercise cannot be graded here (an optional package such as PyTorch is missing), or None."""
+    from grader.extras import missing, unavailable_message
+
+    absent = missing(ex.requires)
+    return unavailable_message(absent).get(lang) if absent else None
+
+
 def catalogue_dict(exercises: dict[str, Exercise], lang: str) -> dict:
-    return {"exercises": [{
-        "id": ex.id,
-        "title": ex.title.get(lang),
-        "section": ex.section,
-        "notebooks": list(ex.notebooks),
-        "max_score": ex.max_score,
-        "items": [{"id": i.id, "points": float(i.points), "section": i.section} for i in ex.items],
-    } for ex in exercises.values()]}
+    out = []
+    for ex in exercises.values():
+        why = unavailable(ex, lang)
+        out.append({
+            "id": ex.id,
+            "title": ex.title.get(lang),
+            "section": ex.section,
+            "notebooks": list(ex.notebooks),
+            "max_score": ex.max_score,
+            "items": [{"id": i.id, "points": float(i.points), "section": i.section} for i in ex.items],
+            "requires": list(ex.requires),
+            "available": why is None,
+            "unavailable_reason": why,
+        })
+    return {"exercises": out}
 
 
 def print_catalogue(console: Console, exercises: dict[str, Exercise], lang: str) -> None:
@@ -31,9 +46,16 @@ def print_catalogue(console: Console, exercises: dict[str, Exercise], lang: str)
     table.add_column("§")
     table.add_column("items" if lang == "en" else "項目数", justify="right")
     table.add_column("points" if lang == "en" else "配点", justify="right")
+    notes = []
     for ex in exercises.values():
-        table.add_row(ex.id, ex.title.get(lang), ex.section, str(len(ex.items)), f"{ex.max_score:g}")
+        why = unavailable(ex, lang)
+        title = ex.title.get(lang) + ((" (unavailable here)" if lang == "en" else "(この環境では採点不可)") if why else "")
+        table.add_row(ex.id, title, ex.section, str(len(ex.items)), f"{ex.max_score:g}")
+        if why:
+            notes.append(f"{ex.id}: {why}")
     console.print(table)
+    for note in notes:
+        console.print(Text(note, style="yellow"))
 
 
 def print_report(console: Console, report: Report, lang: str) -> None:

@@ -17,9 +17,10 @@ import subprocess
 import sys
 import threading
 
-from grader.sandbox.env import NUMPY_SITE, student_env
+from grader.sandbox.env import NUMPY_SITE, package_site, student_env
 
 STUDENT_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "student.py")
+READY_TIMEOUT = 120.0  # seconds a preloading zygote may take to import its packages
 
 
 class JobConfig:
@@ -44,19 +45,35 @@ class JobConfig:
                            "output_cap": self.output_cap, "sandbox": job_sandbox(self.sandbox)})
 
 
+def preload_arg(preload: tuple[str, ...]) -> list[str]:
+    """The student script's optional last argument: ``{"torch": "/its/site-packages"}`` as JSON."""
+    if not preload:
+        return []
+    sites = {}
+    for name in preload:
+        site = package_site(name)
+        if site is None:
+            raise RuntimeError(f"the package {name!r} is not installed")
+        sites[name] = site
+    return [json.dumps(sites)]
+
+
 class Zygote:
     """A warm fork server.  Thread-safe: ``spawn`` may be called from many threads."""
 
-    def __init__(self, python: str | None = None):
+    def __init__(self, python: str | None = None, preload: tuple[str, ...] = ()):
         self.python = python or sys.executable
+        self.preload = tuple(preload)
         self.lock = threading.Lock()
         self.proc: subprocess.Popen | None = None
         self.control: socket.socket | None = None
+        self.ready = True
 
     def _start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.proc = subprocess.Popen(
-            [self.python, "-I", "-S", STUDENT_SCRIPT, "zygote", str(theirs.fileno()), NUMPY_SITE],
+            [self.python, "-I", "-S", STUDENT_SCRIPT, "zygote", str(theirs.fileno()), NUMPY_SITE,
+             *preload_arg(self.preload)],
             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, env=student_env(), cwd="/", close_fds=True,
         )
@@ -65,6 +82,19 @@ class Zygote:
         start_probe()  # which isolation layers this machine offers: probed while the zygote starts
         theirs.close()
         self.control = ours
+        self.ready = not self.preload
+
+    def _await_ready(self) -> None:
+        """A preloading zygote imports PyTorch first (≈ 1.7 s, far more on a loaded machine): wait for
+        its "R" so that a job's own start-up deadline does not include that import."""
+        import select
+
+        if self.ready:
+            return
+        if not select.select([self.control], [], [], READY_TIMEOUT)[0] or self.control.recv(1) != b"R":
+            raise OSError(f"the zygote preloading {', '.join(self.preload)} did not become ready "
+                          f"within {READY_TIMEOUT:g} s")
+        self.ready = True
 
     def warm(self) -> None:
         """Start the fork server now, so its ``import numpy`` overlaps with the caller's work."""
@@ -81,6 +111,7 @@ class Zygote:
                     if self.proc is None or self.proc.poll() is not None:
                         self._start()
                     try:
+                        self._await_ready()
                         socket.send_fds(self.control, [config.to_json().encode()], [theirs.fileno()])
                         break
                     except OSError:
@@ -113,15 +144,18 @@ class Zygote:
 class ColdStarter:
     """One new interpreter per job (no warm pool): the baseline the benchmarks compare to."""
 
-    def __init__(self, python: str | None = None):
+    def __init__(self, python: str | None = None, preload: tuple[str, ...] = ()):
         self.python = python or sys.executable
+        self.preload = tuple(preload)
         self.procs: list[subprocess.Popen] = []
+        # seconds until the monitor reports: a cold start pays the preloaded packages' import in the job
+        self.start_seconds = 10.0 + (READY_TIMEOUT if self.preload else 0.0)
 
     def spawn(self, config: JobConfig) -> socket.socket:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         proc = subprocess.Popen(
             [self.python, "-I", "-S", STUDENT_SCRIPT, "serve", str(theirs.fileno()), NUMPY_SITE,
-             config.to_json()],
+             config.to_json(), *preload_arg(self.preload)],
             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, env=student_env(), cwd="/", close_fds=True,
         )
@@ -135,16 +169,40 @@ class ColdStarter:
                 p.kill()
             p.wait(timeout=5)
         self.procs = []
+        for sibling in self.__dict__.get("_siblings", {}).values():
+            sibling.close()
 
 
-_default: Zygote | None = None
+_defaults: dict[tuple[str, ...], Zygote] = {}
 _default_lock = threading.Lock()
 
 
-def default_starter() -> Zygote:
-    """The process-wide warm pool (started on first use)."""
-    global _default
+def default_starter(preload: tuple[str, ...] = ()) -> Zygote:
+    """The process-wide warm pool (started on first use); one per set of preloaded packages."""
+    key = tuple(sorted(preload))
     with _default_lock:
-        if _default is None:
-            _default = Zygote()
-        return _default
+        if key not in _defaults:
+            _defaults[key] = Zygote(preload=key)
+        return _defaults[key]
+
+
+def with_preload(starter, preload: tuple[str, ...]):
+    """A starter whose student processes have ``preload`` imported: ``starter`` itself if it has, else
+    the process-wide zygote for it (a ``ColdStarter`` gets a cold sibling with the same interpreter)."""
+    if not preload or set(preload) <= set(getattr(starter, "preload", ())):
+        return starter
+    if isinstance(starter, ColdStarter):
+        key = tuple(sorted(set(preload) | set(starter.preload)))
+        siblings = starter.__dict__.setdefault("_siblings", {})
+        if key not in siblings:
+            siblings[key] = ColdStarter(starter.python, key)
+        return siblings[key]
+    return default_starter(tuple(sorted(set(preload) | set(getattr(starter, "preload", ())))))
+
+
+def close_defaults() -> None:
+    """End every process-wide zygote (a worker shutting down)."""
+    with _default_lock:
+        zygotes = list(_defaults.values())
+    for z in zygotes:
+        z.close()

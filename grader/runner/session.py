@@ -339,7 +339,7 @@ class Session:
             self.exit_code = self.exit_limit = None
             self.sock = self.starter.spawn(self.config)
             try:
-                header, _ = self._recv(time.monotonic() + 10.0)
+                header, _ = self._recv(time.monotonic() + getattr(self.starter, "start_seconds", 10.0))
                 if "sandbox_error" in header:  # an isolation layer failed: the job must not run
                     self._discard()
                     raise GraderFault(f"the sandbox could not be set up: {str(header['sandbox_error'])[:500]}")

@@ -38,6 +38,16 @@ if __name__ == "__main__":  # in the zygote, once: not in every forked job, wher
 
 FORBIDDEN_PACKAGES = ("grader", "reference", "exercises", "api")
 
+# What a preloaded optional package needs in the student's filesystem view: itself and the
+# pure-Python packages it imports (PyTorch: ``Requires-Dist`` of its wheel, less setuptools).
+PRELOAD_PACKAGES = {
+    "torch": ("torch", "torchgen", "functorch", "typing_extensions", "sympy", "mpmath", "networkx",
+              "filelock", "fsspec", "jinja2", "markupsafe"),
+}
+# torch.set_num_threads(n) above this is refused with a clear error: each thread counts against the
+# job's process limit, and a thread pool that cannot start aborts the whole process (SIGABRT).
+TORCH_MAX_THREADS = 4
+
 
 def _load_wire():
     """The codec (``wire.py`` beside this file), loaded by path: this script imports no grader package."""
@@ -301,7 +311,77 @@ NUMPY_SITE: str | None = None
 SANDBOX = None  # grader/sandbox/child.py (isolation layers), loaded by path in main()
 
 
-def load_sandbox(numpy_site: str | None) -> None:
+def _limit_threads(torch) -> None:
+    """Refuse thread counts the sandbox would not let the pool start (a clear error instead of an abort)."""
+    def guard(fn, name):
+        def guarded(n, *args, **kwargs):
+            if isinstance(n, int) and n > TORCH_MAX_THREADS:
+                raise RuntimeError(f"torch.{name}({n}): student code may use at most {TORCH_MAX_THREADS} "
+                                   "threads in the grader's sandbox (the exercises need only one: "
+                                   "leave the default)")
+            return fn(n, *args, **kwargs)
+        guarded.__name__ = guarded.__qualname__ = name
+        guarded.__doc__ = fn.__doc__
+        return guarded
+
+    for name in ("set_num_threads", "set_num_interop_threads"):
+        if hasattr(torch, name):
+            setattr(torch, name, guard(getattr(torch, name), name))
+
+
+def _warm_torch(torch) -> None:
+    """One small forward and backward of each kind, so that no job pays PyTorch's first-use set-up
+    (≈ 0.3 s for the first backward).  Runs on this thread only: the zygote stays single-threaded
+    (intra-op pool of one thread, OMP_NUM_THREADS=1; no inter-op work), so forking it is safe."""
+    F = torch.nn.functional
+    for dtype in (torch.float64, torch.float32):
+        x = torch.ones(2, 3, dtype=dtype, requires_grad=True)
+        w = torch.ones(3, 2, dtype=dtype, requires_grad=True)
+        y = torch.sigmoid(x @ w + 1)
+        y.backward(torch.ones_like(y))
+        y = x @ w
+        (F.log_softmax(y, dim=1) * torch.softmax(y, dim=1)).sum().backward()
+        torch.autograd.grad(F.cross_entropy(x @ w, torch.tensor([0, 1])), (x, w))
+        x.detach().numpy()
+
+
+def preload(sites: dict) -> tuple[str, ...]:
+    """Import optional packages once, in the zygote (``{"torch": site}``); return what every job's
+    filesystem view must show of them (package directories, single-file modules, ``.libs``)."""
+    import importlib
+    import importlib.util
+
+    paths: list[str] = []
+    for name, site in sites.items():
+        if site and site not in sys.path:
+            sys.path.append(site)
+        module = importlib.import_module(name)
+        if name == "torch":
+            import torch.nn.functional  # noqa: F401 - what students import; loaded once here, not per job
+            import torch.autograd  # noqa: F401
+            try:
+                _warm_torch(module)
+            except Exception:  # noqa: BLE001 - only a speed-up: jobs then pay the first use themselves
+                pass
+            _limit_threads(module)
+        for pkg in PRELOAD_PACKAGES.get(name, (name,)):
+            try:
+                spec = importlib.util.find_spec(pkg)
+            except (ImportError, ValueError):
+                spec = None
+            if spec is None or not spec.origin:
+                continue
+            if spec.submodule_search_locations:
+                paths += [os.path.realpath(p) for p in spec.submodule_search_locations]
+                libs = os.path.realpath(list(spec.submodule_search_locations)[0]) + ".libs"
+                if os.path.isdir(libs):
+                    paths.append(libs)
+            else:
+                paths.append(os.path.realpath(spec.origin))
+    return tuple(dict.fromkeys(paths))
+
+
+def load_sandbox(numpy_site: str | None, packages: tuple = ()) -> None:
     """Load the student-side sandbox module by path, before any filesystem view hides it."""
     global SANDBOX
     import importlib.util
@@ -310,7 +390,7 @@ def load_sandbox(numpy_site: str | None) -> None:
     spec = importlib.util.spec_from_file_location("dlgrade_sandbox_child", path)
     SANDBOX = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(SANDBOX)
-    SANDBOX.prepare(numpy_site)
+    SANDBOX.prepare(numpy_site, packages=packages)
 
 
 def run_job(job_sock: socket.socket, config: dict) -> None:
@@ -407,12 +487,16 @@ def zygote(control: socket.socket) -> None:
 def main(argv: list[str]) -> None:
     global NUMPY_SITE
     NUMPY_SITE = argv[3] if len(argv) > 3 else None
-    load_sandbox(NUMPY_SITE)
-    isolate_imports()
     mode = argv[1] if len(argv) > 1 else "serve"
+    extra = argv[4] if mode == "zygote" and len(argv) > 4 else argv[5] if len(argv) > 5 else ""
+    packages = preload(json.loads(extra)) if extra else ()
+    load_sandbox(NUMPY_SITE, packages)
+    isolate_imports()
     fd = int(argv[2])
     sock = socket.socket(fileno=fd)
     if mode == "zygote":
+        if packages:  # a preloading zygote says when its (slow) imports are done: see Zygote.spawn
+            sock.sendall(b"R")
         zygote(sock)
     else:  # cold start: this process is the monitor
         config = json.loads(argv[4]) if len(argv) > 4 else {}

@@ -16,6 +16,7 @@ import json
 import re
 import socket
 import struct
+import sys
 
 import numpy as np
 
@@ -160,7 +161,19 @@ def encode(value, blobs: list[bytes], slots: dict | None = None, depth: int = 0)
                                    for k, v in value.items()]}
     if isinstance(value, (int, float)):  # int/float subclasses (bool handled above)
         return encode(int(value) if isinstance(value, int) else float(value), blobs, slots, depth)
+    torch = sys.modules.get("torch")  # a PyTorch tensor travels as its array (student side, §3.8)
+    if torch is not None and isinstance(value, getattr(torch, "Tensor", ())):
+        return encode(tensor_to_array(torch, value), blobs, slots, depth)
     return {"t": "obj", "type": type(value).__name__[:100]}
+
+
+def tensor_to_array(torch, value) -> np.ndarray:
+    """A tensor's values as a NumPy array: detached from the graph, on the CPU; a dtype NumPy lacks
+    (bfloat16) widened to float64."""
+    t = value.detach().cpu()
+    if t.dtype == getattr(torch, "bfloat16", None):
+        t = t.to(torch.float64)
+    return t.resolve_conj().resolve_neg().numpy().copy()
 
 
 def decode(node, blobs: list[bytes], slots: dict | None = None, depth: int = 0):

@@ -268,7 +268,7 @@ class View:
     """The student's filesystem, built from an allow-list (everything else does not exist).
 
     Read-only: ``/usr`` (+ the ``/bin``, ``/lib``... links), a few ``/etc`` files, the Python
-    standard library, NumPy.  Writable: a private, size-limited tmpfs on ``/tmp`` (the cwd and
+    standard library, NumPy (and the packages a zygote preloads: PyTorch and its dependencies).  Writable: a private, size-limited tmpfs on ``/tmp`` (the cwd and
     HOME).  ``/dev`` has null, zero, full, random, urandom only.  No ``/proc``, ``/sys``,
     ``/home``, ``/root``, ``/var``, ``/run``, project directory, database or venv.
     """
@@ -791,16 +791,24 @@ class Job:
 _VIEWS: dict = {}
 
 
+_PACKAGE_RO: tuple = ()  # the zygote's preloaded packages (PyTorch...): part of every job's view
+
+
 def _view(numpy_site, extra_ro, hide) -> View:
+    extra_ro = _PACKAGE_RO + tuple(extra_ro)
     key = (numpy_site, extra_ro, hide)
     if key not in _VIEWS:
         _VIEWS[key] = View(numpy_site, extra_ro, hide)
     return _VIEWS[key]
 
 
-def prepare(numpy_site: str | None = None, template: bool = True) -> None:
-    """Called once in the zygote: compile the seccomp filters, compute the default view."""
-    global _TEMPLATE_FD, _TEMPLATE_UNDER_TMP
+def prepare(numpy_site: str | None = None, template: bool = True, packages: tuple = ()) -> None:
+    """Called once in the zygote: compile the seccomp filters, compute the default view.
+
+    ``packages``: directories (and single-file modules) of the packages the zygote preloaded; every
+    job's view shows them read-only, like NumPy."""
+    global _TEMPLATE_FD, _TEMPLATE_UNDER_TMP, _PACKAGE_RO
+    _PACKAGE_RO = tuple(os.path.abspath(p) for p in packages)
     for allow_fork in (False, True):
         try:
             filter_bpf(allow_fork)

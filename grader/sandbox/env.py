@@ -12,6 +12,18 @@ import os
 # found without importing NumPy, so the zygote can start before the grader's own `import numpy`
 NUMPY_SITE = os.path.dirname(os.path.dirname(os.path.realpath(importlib.util.find_spec("numpy").origin)))
 
+
+def package_site(module: str) -> str | None:
+    """The directory that holds an importable top-level package (found without importing it), or None."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or spec.origin in ("built-in", "frozen"):
+        return None
+    return os.path.dirname(os.path.dirname(os.path.realpath(spec.origin)))
+
+
 # Variables a student process may see; everything else (tokens, database URLs...) is scrubbed.
 PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL", "TZ")
 

@@ -39,7 +39,8 @@ def test_image_installs_dependencies_before_the_code_and_runs_as_a_user():
     assert deps < code < app
     # before the dependencies, only what they are read from
     assert {args for kw, args in steps[:deps] if kw == "COPY"} == {
-        "deploy/wheels/ /wheels/", "pyproject.toml /src/pyproject.toml", "deploy/install.sh /src/deploy/install.sh"}
+        "deploy/wheels/ /wheels/", "pyproject.toml /src/pyproject.toml", "deploy/install.sh /src/deploy/install.sh",
+        "deploy/torch-cpu.txt /src/deploy/torch-cpu.txt"}
     assert "slim" in final.base and final.base == build.base
     user = final.last("USER").args.split(":")[0]
     assert user.isdigit() and int(user) != 0

@@ -54,6 +54,10 @@ ISSUE_MISTAKES = {
     "Glorot with 1/n_in": "glorot-book-form",
     "uniform instead of normal initialisation": "init-uniform",
     "optimizer rebinding params[key]": "optimizer-rebinds-params",
+    # issue 15, the autograd exercise (§3.8)
+    "non-scalar .backward() without a gradient": "autograd-backward-non-scalar",
+    "leaves not zeroed or re-created: gradients accumulate": "autograd-grad-accumulates",
+    ".grad of a non-leaf": "autograd-grad-of-non-leaf",
 }
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

@@ -29,12 +29,16 @@ def is_root() -> bool:
     return os.geteuid() == 0
 
 
-@pytest.fixture(scope="module")
-def zygote():
-    """One warm pool for the whole suite, started while the grader holds secrets in its environment."""
+@pytest.fixture(scope="module", params=["numpy", "torch"])
+def zygote(request):
+    """One warm pool per module, started while the grader holds secrets in its environment.
+
+    Every attack runs twice: against the NumPy zygote of the twelve NumPy exercises, and against the
+    zygote that has PyTorch imported (the `autograd` exercise, §3.8), whose filesystem view also shows
+    PyTorch and its dependencies."""
     saved = {k: os.environ.get(k) for k in SECRET_ENV}
     os.environ.update(SECRET_ENV)
-    z = Zygote()
+    z = Zygote(preload=("torch",) if request.param == "torch" else ())
     z.warm()
     try:
         yield z
