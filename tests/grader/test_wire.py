@@ -57,3 +57,21 @@ def test_values_round_trip_and_unknown_types_are_opaque():
 def test_decoding_is_strict(node):
     with pytest.raises((wire.ProtocolError, TypeError, KeyError)):
         wire.decode(node, [])
+
+
+def test_a_pytorch_tensor_travels_as_its_array():
+    """The autograd exercise (§3.8) may return tensors: requires_grad, float32, bfloat16, 0-d, non-contiguous."""
+    import torch  # dlgrade[torch]: `make setup` installs it
+    x = torch.arange(6, dtype=torch.float64).reshape(2, 3).requires_grad_()
+    cases = [(x * 2, np.arange(6.0).reshape(2, 3) * 2, np.float64),
+             (torch.ones(3, dtype=torch.float32), np.ones(3), np.float32),
+             (torch.tensor([1.5, 2.0], dtype=torch.bfloat16), np.array([1.5, 2.0]), np.float64),
+             (torch.tensor(2.5), np.array(2.5), np.float32),
+             (torch.arange(6.0).reshape(2, 3).T, np.arange(6.0).reshape(2, 3).T, np.float32)]
+    for tensor, expected, dtype in cases:
+        blobs: list[bytes] = []
+        back = wire.decode(wire.encode(tensor, blobs), blobs)
+        assert isinstance(back, np.ndarray) and back.dtype == dtype and np.array_equal(back, expected)
+    blobs = []
+    pair = wire.decode(wire.encode((x.detach(), torch.zeros(2)), blobs), blobs)
+    assert isinstance(pair, tuple) and [a.shape for a in pair] == [(2, 3), (2,)]
