@@ -20,28 +20,34 @@ SessionFactory = sessionmaker[Session]
 def create_db_engine(settings: Settings) -> Engine:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
-    connect_args = {}
-    if settings.database_schema and url.get_backend_name() == "postgresql":
-        connect_args["options"] = f"-csearch_path={settings.database_schema}"
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        return _sqlite_engine(url, settings.database_timeout)
+    connect_args: dict = {}
+    if url.get_backend_name() == "postgresql":
+        connect_args["connect_timeout"] = max(1, round(settings.database_timeout))
+        if settings.database_schema:
+            connect_args["options"] = f"-csearch_path={settings.database_schema}"
+    # as many connections as requests run at once (requests hold one only for short transactions);
+    # past that a request waits database_timeout for one, then is answered 503 (api.errors)
+    size = settings.database_pool_size
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, pool_size=min(10, size),
+                         max_overflow=size - min(10, size), pool_timeout=settings.database_timeout)
 
 
-def _sqlite_engine(url) -> Engine:
+def _sqlite_engine(url, timeout: float = 30.0) -> Engine:
     if url.database and url.database != ":memory:":
         path = Path(url.database)
         if not path.is_absolute():
             path = Path.cwd() / path
         path.parent.mkdir(parents=True, exist_ok=True)
         url = url.set(database=str(path))
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()

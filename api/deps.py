@@ -50,6 +50,9 @@ bearer = HTTPBearer(auto_error=False, description="A student or instructor token
 
 def current_account(db: DbDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Account:
     account = account_for_token(db, credentials.credentials) if credentials else None
+    # end the lookup's transaction now: the connection (on SQLite, the write lock) goes back at once
+    # instead of being held while the upload is read or the request waits (a class at the deadline)
+    db.commit()
     if account is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid bearer token is required",
                             headers={"WWW-Authenticate": "Bearer"})

@@ -16,3 +16,4 @@ TURNAROUND_SECONDS = Histogram("dlgrade_turnaround_seconds", "From upload to fin
                                buckets=(0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900))
 QUEUE_DEPTH = Gauge("dlgrade_queue_depth", "Submissions stored and waiting to be graded.")
 RUNNING = Gauge("dlgrade_grading_running", "Submissions being graded now.")
+DATABASE_UP = Gauge("dlgrade_database_up", "1 when the database answered the last /metrics scrape.")

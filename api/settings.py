@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/dlgrade.db"
     database_schema: str | None = Field(None, pattern=r"^[a-z_][a-z0-9_]{0,62}$",
                                         description="PostgreSQL schema for the tables (default: public).")
+    # a request waits at most this long for the database (a SQLite lock, a pooled PostgreSQL connection),
+    # then is answered 503 + Retry-After; the pool holds as many connections as requests run at once
+    database_timeout: float = Field(10.0, gt=0, le=60)
+    database_pool_size: int = Field(40, ge=1, le=1000,
+                                    description="PostgreSQL connections per process (the API runs 40 requests at once).")
 
     # dispatch: the in-process thread pool; other backends register in api.dispatch.queue.make_queue
     queue: str = "thread"
