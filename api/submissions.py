@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 import exercises
+from api.admission import reserve_slot
 from api.models import CHECK, PENDING_STATUSES, QUEUED, SUBMISSION, Account, Submission, utcnow
 from api.settings import Settings
 from grader.messages import Msg
@@ -106,6 +107,7 @@ def store_submission(db: Session, account: Account, exercise_id: str, filename: 
     with _accept_lock:
         if idempotency_key and (first := _by_key(db, account, idempotency_key)) is not None:
             return _replay(first, fingerprint), True
+        reserve_slot(db, settings)  # exact QUEUE_SIZE, across API processes (api/admission.py)
         if not account.is_instructor:
             check_limits(db, account, settings, kind)
         sub = Submission(account_id=account.id, kind=kind, exercise=exercise_id, filename=filename, source=data,

@@ -3,7 +3,7 @@
 Publishing happens in a background thread, so a slow or absent broker never blocks a request: the
 submission is already stored as ``queued``; while Redis is away its id waits in the outbox (and,
 should this process die too, the workers' reconciler re-sends it).  The same thread keeps a snapshot
-of the broker and the live workers for ``/healthz``, ``/metrics`` and ``has_room``.
+of the broker and the live workers for ``/healthz`` and ``/metrics``.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class CeleryQueue:
         self.thread = threading.Thread(target=self._run, name="dlgrade-publisher", daemon=True)
         # the last snapshot (read by requests without any I/O)
         self.broker_up = False
+        self.broker_error: str | None = None
         self.in_queue = 0
         self.unacked = 0
         self.workers: list[WorkerInfo] = []
@@ -64,10 +65,31 @@ class CeleryQueue:
         self.wakeup.set()
 
     def has_room(self) -> bool:
-        return self.in_queue + len(self.outbox) < self.settings.queue_size
+        # admission is exact in the database (api.admission), not from this snapshot of the broker
+        return True
 
     def healthy(self) -> bool:
         return self.broker_up and bool(self.workers) and self.thread.is_alive()
+
+    def problems(self) -> list[str]:
+        """What keeps submissions from being graded, naming the part at fault (IT staff read this)."""
+        problems = []
+        if not self.broker_up:
+            problems.append(f"broker: Redis at {self.broker_location()} is not reachable ({self.broker_error or 'no answer'}); "
+                            "submissions are stored and will be sent to the workers when it is back")
+        elif not self.workers:
+            problems.append("no grading worker has a live heartbeat (start `dlgrade worker`); "
+                            "submissions are stored and wait in the broker")
+        if not self.thread.is_alive():
+            problems.append("the API's publisher thread is not running")
+        return problems
+
+    def broker_location(self) -> str:
+        """The broker's address without its password."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.broker.broker_url)
+        return f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path}"
 
     def describe(self) -> dict:
         return {"backend": "celery", "broker": self.broker_up, "queue": self.broker.celery_queue,
@@ -125,8 +147,10 @@ class CeleryQueue:
             self.unacked = self.client.hlen(RedisChannel.unacked_key)
             self.workers = live_workers(self.client, self.broker)
             self.broker_up = True
-        except redis.RedisError:
+            self.broker_error = None
+        except redis.RedisError as exc:
             self.broker_up = False
+            self.broker_error = type(exc).__name__
             self.workers = []
 
 

@@ -98,6 +98,9 @@ class ThreadPoolQueue:
     def healthy(self) -> bool:
         return not self.stopping.is_set() and all(t.is_alive() for t in self.threads) and bool(self.threads)
 
+    def problems(self) -> list[str]:
+        return [] if self.healthy() else ["the grading threads of this process are not running"]
+
     def describe(self) -> dict:
         return {"backend": "thread", "workers": sum(t.is_alive() for t in self.threads),
                 "in_queue": self.ids.qsize(), "capacity": self.ids.maxsize}
