@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 import exercises
-from api import isolation
+from api import isolation, metrics
 from api.db import open_database
 from api.grading import recover_pending
 from api.dispatch.queue import make_queue
@@ -47,3 +47,4 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         await run_in_threadpool(app.state.queue.stop, 10.0)
         engine.dispose()
+        metrics.process_exits()

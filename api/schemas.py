@@ -115,12 +115,13 @@ class Me(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "unavailable"]
+    status: Literal["ok", "degraded", "unavailable"]
     database: bool
     queue: dict
     isolation: dict
     exercises: int
     problems: list[str] = []
+    warnings: list[str] = []
 
 
 class Problem(BaseModel):

@@ -13,6 +13,9 @@ Delivery guarantees, and where each comes from:
 - a job lost by the broker itself (Redis restarted without persistence, a publish that failed) is
   found by the workers' reconciler — a pending row no queue, unacked set or lease mentions — and sent
   again;
+- a job delivered to a worker whose heartbeat lapsed (``kill -9``, a lost machine) is handed back to
+  the queue by the surviving workers' reclaimer within a lease (3 heartbeats, 15 s), instead of
+  waiting for ``visibility_timeout`` (120 s): every worker publishes the delivery tags it holds;
 - after ``DLGRADE_MAX_ATTEMPTS`` gradings started without finishing (the ``attempts`` column), the
   submission is given up as ``error`` with a note (the dead-letter state) instead of retried forever.
 """
@@ -22,7 +25,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
@@ -48,6 +51,11 @@ class BrokerSettings(BaseSettings):
                                       description="Seconds before a job taken by a lost worker is handed out again.")
     heartbeat_seconds: float = Field(5.0, gt=0, le=60, description="Worker heartbeat and lease refresh period.")
     reconcile_seconds: float = Field(15.0, gt=0, description="Period of the search for jobs the broker lost.")
+    reclaim_lost_jobs: bool = Field(True, description="Hand a lost worker's jobs back within a lease (else: "
+                                                      "after visibility_timeout).")
+    worker_metrics_port: int | None = Field(None, ge=1, le=65535,
+                                            description="Serve this worker's Prometheus /metrics on this port.")
+    worker_metrics_host: str = Field("0.0.0.0", description="Address the worker's /metrics listens on.")
     worker_heartbeat_file: Path = Field(Path("/tmp/dlgrade-worker.alive"),
                                         description="Touched at every heartbeat (the container HEALTHCHECK).")
 
@@ -158,6 +166,8 @@ class WorkerInfo:
     isolation_full: bool
     started: float
     seen: float
+    reclaimed: int = 0
+    tags: list[str] = field(default_factory=list)  # delivery tags of the jobs it holds (reserved or running)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -179,3 +189,38 @@ def live_workers(client: redis.Redis, broker: BrokerSettings) -> list[WorkerInfo
 
 def heartbeat_age(info: WorkerInfo) -> float:
     return max(0.0, time.time() - info.seen)
+
+
+@dataclass
+class LostJob:
+    """A job delivered to a worker that is gone: unacknowledged, and held by no live worker."""
+
+    tag: str
+    submission_id: int | None
+    age: float
+
+
+def lost_jobs(client: redis.Redis, broker: BrokerSettings, workers: list[WorkerInfo]) -> list[LostJob]:
+    """Unacknowledged deliveries older than a lease that no live worker lists among the jobs it holds.
+
+    A live worker publishes its delivery tags at every heartbeat, so a delivery it took is listed
+    within one heartbeat; one a lease old and still unlisted belongs to a worker whose heartbeat lapsed.
+    """
+    held = {tag for w in workers for tag in w.tags}
+    now, grace = time.time(), broker.lease_ms / 1000
+    candidates = [(tag.decode() if isinstance(tag, bytes) else tag, score)
+                  for tag, score in client.zrange(RedisChannel.unacked_index_key, 0, -1, withscores=True)]
+    candidates = [(tag, score) for tag, score in candidates if tag not in held and now - score >= grace]
+    if not candidates:
+        return []
+    raws = client.hmget(RedisChannel.unacked_key, [tag for tag, _ in candidates])
+    return [LostJob(tag, _message_submission(raw, True), now - score)
+            for (tag, score), raw in zip(candidates, raws, strict=True)
+            if raw is not None and _routing_key(raw) == broker.celery_queue]  # not another deployment's
+
+
+def _routing_key(raw: bytes | str) -> str | None:
+    try:
+        return json.loads(raw)[2]  # [message, exchange, routing_key]
+    except (ValueError, IndexError, TypeError):
+        return None

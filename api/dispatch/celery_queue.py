@@ -15,11 +15,11 @@ from collections import deque
 
 import redis
 from kombu.transport.redis import Channel as RedisChannel
-from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from api.dispatch.celery_app import BrokerSettings, WorkerInfo, heartbeat_age, live_workers, make_celery, publish, \
-    queue_length, redis_client
+from api import metrics
+from api.dispatch.celery_app import BrokerSettings, LostJob, WorkerInfo, heartbeat_age, live_workers, lost_jobs, \
+    make_celery, publish, queue_length, redis_client
 from api.db import SessionFactory
 from api.settings import Settings
 
@@ -46,6 +46,7 @@ class CeleryQueue:
         self.in_queue = 0
         self.unacked = 0
         self.workers: list[WorkerInfo] = []
+        self.lost: list[LostJob] = []
         self.published = 0
         self._collector = BrokerCollector(self)
 
@@ -53,7 +54,7 @@ class CeleryQueue:
     def start(self) -> None:
         self._snapshot()
         self.thread.start()
-        REGISTRY.register(self._collector)
+        metrics.add_collector(self._collector)
 
     def enqueue(self, submission_id: int) -> None:
         self.outbox.append(submission_id)
@@ -84,6 +85,17 @@ class CeleryQueue:
             problems.append("the API's publisher thread is not running")
         return problems
 
+    def warnings(self) -> list[str]:
+        """What is wrong while the service still accepts and grades (``/healthz`` answers 200 "degraded")."""
+        if not self.lost:
+            return []
+        ids = ", ".join(str(j.submission_id) for j in self.lost)
+        oldest = max(j.age for j in self.lost)
+        fate = ("the live workers hand them back within a heartbeat" if self.broker.reclaim_lost_jobs
+                else f"Redis hands them out again after the visibility timeout ({self.broker.visibility_timeout:g} s)")
+        return [f"{len(self.lost)} grading jobs (submissions {ids}) were taken by a worker whose heartbeat lapsed "
+                f"{oldest:.0f} s ago; {fate}"]
+
     def broker_location(self) -> str:
         """The broker's address without its password."""
         from urllib.parse import urlsplit
@@ -94,11 +106,13 @@ class CeleryQueue:
     def describe(self) -> dict:
         return {"backend": "celery", "broker": self.broker_up, "queue": self.broker.celery_queue,
                 "in_queue": self.in_queue, "unacked": self.unacked, "outbox": len(self.outbox),
+                "lost_jobs": [j.submission_id for j in self.lost],
                 "capacity": self.settings.queue_size,
                 "workers": len(self.workers), "slots": sum(w.concurrency for w in self.workers),
                 "worker_list": [{"name": w.name, "host": w.host, "pid": w.pid, "concurrency": w.concurrency,
                                  "active": w.active, "processed": w.processed, "retried": w.retried,
-                                 "dead_lettered": w.dead_lettered, "isolation_full": w.isolation_full,
+                                 "dead_lettered": w.dead_lettered, "reclaimed": w.reclaimed,
+                                 "isolation_full": w.isolation_full,
                                  "heartbeat_age": round(heartbeat_age(w), 1)} for w in self.workers]}
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -109,7 +123,7 @@ class CeleryQueue:
             log.warning("%d submissions not yet sent to the broker; the workers' reconciler will send them",
                         len(self.outbox))
         try:
-            REGISTRY.unregister(self._collector)
+            metrics.remove_collector(self._collector)
         except KeyError:
             pass
         self.app.close()
@@ -146,12 +160,14 @@ class CeleryQueue:
             self.in_queue = queue_length(self.client, self.broker)
             self.unacked = self.client.hlen(RedisChannel.unacked_key)
             self.workers = live_workers(self.client, self.broker)
+            self.lost = lost_jobs(self.client, self.broker, self.workers)
             self.broker_up = True
             self.broker_error = None
         except redis.RedisError as exc:
             self.broker_up = False
             self.broker_error = type(exc).__name__
             self.workers = []
+            self.lost = []
 
 
 class BrokerCollector:
@@ -165,6 +181,12 @@ class BrokerCollector:
 
     def collect(self):
         q = self.queue
+        workers = q.workers
+        if q.broker_up:  # read the workers' counts now: dlgrade_worker_jobs_total does not lag a snapshot
+            try:
+                workers = live_workers(q.client, q.broker)
+            except redis.RedisError:
+                pass
         yield GaugeMetricFamily("dlgrade_broker_up", "1 when the Redis broker answered the last probe.",
                                 value=int(q.broker_up))
         yield GaugeMetricFamily("dlgrade_broker_queued_jobs", "Jobs waiting in the broker's queue.",
@@ -175,7 +197,9 @@ class BrokerCollector:
                                 value=len(q.outbox))
         yield CounterMetricFamily("dlgrade_broker_published", "Jobs this API process sent to the broker.",
                                   value=q.published)
-        yield GaugeMetricFamily("dlgrade_workers", "Workers with a live heartbeat.", value=len(q.workers))
+        yield GaugeMetricFamily("dlgrade_workers", "Workers with a live heartbeat.", value=len(workers))
+        yield GaugeMetricFamily("dlgrade_broker_lost_jobs",
+                                "Jobs taken by a worker whose heartbeat lapsed, not yet handed back.", value=len(q.lost))
         families = {
             "active": GaugeMetricFamily("dlgrade_worker_active", "Gradings running on the worker.", labels=["worker"]),
             "slots": GaugeMetricFamily("dlgrade_worker_slots", "Gradings the worker runs at a time.",
@@ -192,8 +216,11 @@ class BrokerCollector:
             "dead": CounterMetricFamily("dlgrade_worker_dead_lettered",
                                         "Submissions given up after repeated interrupted gradings.",
                                         labels=["worker"]),
+            "reclaimed": CounterMetricFamily("dlgrade_worker_reclaimed_jobs",
+                                             "Jobs of lost workers the worker handed back to the queue.",
+                                             labels=["worker"]),
         }
-        for w in q.workers:
+        for w in workers:
             families["active"].add_metric([w.name], w.active)
             families["slots"].add_metric([w.name], w.concurrency)
             families["age"].add_metric([w.name], heartbeat_age(w))
@@ -201,4 +228,5 @@ class BrokerCollector:
             families["processed"].add_metric([w.name], w.processed)
             families["retried"].add_metric([w.name], w.retried)
             families["dead"].add_metric([w.name], w.dead_lettered)
+            families["reclaimed"].add_metric([w.name], w.reclaimed)
         yield from families.values()

@@ -8,7 +8,12 @@ heartbeat thread, which
   grading it again at the same time;
 - publishes this worker's state (``/healthz`` and ``/metrics`` of the API list it) and touches
   the heartbeat file the container HEALTHCHECK reads;
+- hands back to the queue the jobs of workers whose heartbeat lapsed (``reclaim``), so a job of a
+  worker killed mid-grading is graded again within a lease instead of after the visibility timeout;
 - now and then (one worker at a time) re-sends pending submissions the broker no longer holds.
+
+With ``DLGRADE_WORKER_METRICS_PORT`` the worker serves its own Prometheus ``/metrics`` (its gradings,
+their durations); ``README.md`` has the scrape configuration.
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ import redis
 from celery import Celery
 from sqlalchemy import select, update
 
-from api.dispatch.celery_app import GRADE_TASK, BrokerSettings, WorkerInfo, make_celery, publish, redis_client, \
-    submissions_held
+from api.dispatch.celery_app import GRADE_TASK, BrokerSettings, WorkerInfo, live_workers, lost_jobs, make_celery, \
+    publish, redis_client, submissions_held
 from api.db import SessionFactory, open_database
 from api.grading import grade_submission
 from api.isolation import probe
@@ -65,7 +70,7 @@ class WorkerRuntime:
         self.release_lease = self.client.register_script(RELEASE_LEASE)
         self.lock = threading.Lock()
         self.leases: dict[int, str] = {}
-        self.processed = self.retried = self.dead_lettered = 0
+        self.processed = self.retried = self.dead_lettered = self.reclaimed = 0
         self.started = time.time()
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._heartbeat_loop, name="dlgrade-heartbeat", daemon=True)
@@ -98,11 +103,13 @@ class WorkerRuntime:
             with self.lock:
                 self.leases.pop(submission_id, None)
                 self.processed += 1
-            if token:
-                try:
+            try:
+                if token:
                     self.release_lease(keys=[key], args=[token])
-                except redis.RedisError:
-                    pass  # it lapses by itself
+                # the API's /metrics reads this at every scrape: the count does not wait for a heartbeat
+                self.client.set(self.broker.key("worker", self.name), self.info().to_json(), px=self.broker.lease_ms)
+            except redis.RedisError:
+                pass  # the lease lapses by itself; the next heartbeat publishes the count
         return None
 
     # -- heartbeat --------------------------------------------------------------------------------
@@ -123,11 +130,13 @@ class WorkerRuntime:
         self.broker.worker_heartbeat_file.unlink(missing_ok=True)
 
     def info(self) -> WorkerInfo:
+        tags = held_delivery_tags()
         with self.lock:
             return WorkerInfo(name=self.name, host=socket.gethostname(), pid=os.getpid(),
                               concurrency=self.concurrency, active=len(self.leases), processed=self.processed,
                               retried=self.retried, dead_lettered=self.dead_lettered,
-                              isolation_full=self.isolation_full, started=self.started, seen=time.time())
+                              isolation_full=self.isolation_full, started=self.started, seen=time.time(),
+                              reclaimed=self.reclaimed, tags=tags)
 
     def beat(self) -> None:
         with self.lock:
@@ -154,12 +163,46 @@ class WorkerRuntime:
             if failing:
                 log.warning("heartbeat restored")
                 failing = False
+            if self.broker.reclaim_lost_jobs:
+                try:
+                    self.reclaim()
+                except Exception:  # noqa: BLE001 - the next heartbeat tries again
+                    log.exception("reclaim failed")
             if time.monotonic() >= next_reconcile:
                 next_reconcile = time.monotonic() + period
                 try:
                     self.reconcile()
                 except Exception:  # noqa: BLE001 - the next pass tries again
                     log.exception("reconcile failed")
+
+    # -- jobs of lost workers ---------------------------------------------------------------------
+    def reclaim(self) -> list[int | None]:
+        """Hand back to the queue the jobs of workers whose heartbeat lapsed; return their submissions.
+
+        Run by every worker at every heartbeat (cheap: it reads the unacknowledged deliveries, a few);
+        each hand-back is one Redis transaction (kombu's own ``restore_by_tag``), so two workers
+        reclaiming the same job put it back once.  The lost worker's lease on the submission is
+        dropped too, so the next worker starts at once.
+        """
+        workers = live_workers(self.client, self.broker)
+        lost = lost_jobs(self.client, self.broker, workers)
+        if not lost:
+            return []
+        alive = {w.name for w in workers}
+        with self.app.connection_for_write() as conn:
+            qos = conn.default_channel.qos
+            for job in lost:
+                qos.restore_by_tag(job.tag, client=self.client)
+                if job.submission_id is not None:
+                    key = self.broker.key("lease", job.submission_id)
+                    lease = self.client.get(key)
+                    if lease is not None and lease.decode().split(" ", 1)[0] not in alive:
+                        self.release_lease(keys=[key], args=[lease])
+        with self.lock:
+            self.reclaimed += len(lost)
+        ids = [job.submission_id for job in lost]
+        log.warning("handed back %d jobs of workers whose heartbeat lapsed (submissions %s)", len(lost), ids)
+        return ids
 
     # -- jobs the broker lost ---------------------------------------------------------------------
     def reconcile(self) -> list[int]:
@@ -186,6 +229,42 @@ class WorkerRuntime:
         if resend:
             log.warning("re-sent %d submissions the broker no longer held: %s", len(resend), resend)
         return resend
+
+
+def held_delivery_tags() -> list[str]:
+    """Delivery tags of the jobs this worker process holds: running, waiting for a slot, or for a countdown."""
+    from celery.worker import state
+
+    for _ in range(5):  # the consumer thread may change the registry while it is read
+        try:
+            requests = list(state.requests.values())
+            break
+        except RuntimeError:
+            continue
+    else:
+        requests = []
+    tags = []
+    for req in requests:
+        tag = getattr(getattr(req, "message", None), "delivery_tag", None)
+        if tag is not None:
+            tags.append(str(tag))
+    return tags
+
+
+def serve_metrics(broker: BrokerSettings) -> None:
+    """This worker's Prometheus /metrics (with PROMETHEUS_MULTIPROC_DIR: every process of the machine)."""
+    if broker.worker_metrics_port is None:
+        return
+    from prometheus_client import start_http_server
+
+    from api import metrics
+
+    try:
+        start_http_server(broker.worker_metrics_port, addr=broker.worker_metrics_host, registry=metrics.registry())
+    except OSError as exc:
+        log.warning("cannot serve /metrics on port %s (%s); grading goes on", broker.worker_metrics_port, exc)
+        return
+    log.info("Prometheus /metrics on %s:%s", broker.worker_metrics_host, broker.worker_metrics_port)
 
 
 def register_task(app: Celery, runtime: WorkerRuntime) -> None:
@@ -224,6 +303,7 @@ def run_worker(concurrency: int | None = None, loglevel: str = "info") -> None:
     runtime = WorkerRuntime(settings, broker, sessions, app, name, concurrency, isolation.full)
     register_task(app, runtime)
     default_starter().warm()
+    serve_metrics(broker)
     runtime.start()
     try:
         app.worker_main(["worker", "--pool=threads", f"--concurrency={concurrency}", f"--hostname={name}",
@@ -233,3 +313,6 @@ def run_worker(concurrency: int | None = None, loglevel: str = "info") -> None:
         runtime.stop()
         close_defaults()  # the NumPy zygote and, if an autograd job started it, the PyTorch one
         engine.dispose()
+        from api import metrics
+
+        metrics.process_exits()
