@@ -14,7 +14,7 @@ Delivery guarantees, and where each comes from:
   found by the workers' reconciler — a pending row no queue, unacked set or lease mentions — and sent
   again;
 - a job delivered to a worker whose heartbeat lapsed (``kill -9``, a lost machine) is handed back to
-  the queue by the surviving workers' reclaimer within a lease (3 heartbeats, 15 s), instead of
+  the queue by the surviving workers' reclaimer once it missed two heartbeats (10 s), instead of
   waiting for ``visibility_timeout`` (120 s): every worker publishes the delivery tags it holds;
 - after ``DLGRADE_MAX_ATTEMPTS`` gradings started without finishing (the ``attempts`` column), the
   submission is given up as ``error`` with a note (the dead-letter state) instead of retried forever.
@@ -51,8 +51,8 @@ class BrokerSettings(BaseSettings):
                                       description="Seconds before a job taken by a lost worker is handed out again.")
     heartbeat_seconds: float = Field(5.0, gt=0, le=60, description="Worker heartbeat and lease refresh period.")
     reconcile_seconds: float = Field(15.0, gt=0, description="Period of the search for jobs the broker lost.")
-    reclaim_lost_jobs: bool = Field(True, description="Hand a lost worker's jobs back within a lease (else: "
-                                                      "after visibility_timeout).")
+    reclaim_lost_jobs: bool = Field(True, description="Hand a lost worker's jobs back once it missed two "
+                                                      "heartbeats (else: after visibility_timeout).")
     worker_metrics_port: int | None = Field(None, ge=1, le=65535,
                                             description="Serve this worker's Prometheus /metrics on this port.")
     worker_metrics_host: str = Field("0.0.0.0", description="Address the worker's /metrics listens on.")
@@ -63,6 +63,11 @@ class BrokerSettings(BaseSettings):
     def lease_ms(self) -> int:
         """A worker holds a lease on each job it grades; three missed heartbeats and it lapses."""
         return int(self.heartbeat_seconds * 3000)
+
+    @property
+    def lapse_seconds(self) -> float:
+        """Silent this long (two heartbeats missed, half a period of margin), a worker counts as lost."""
+        return 2.5 * self.heartbeat_seconds
 
     def key(self, *parts: object) -> str:
         return ":".join(("dlgrade", self.celery_queue, *map(str, parts)))
@@ -200,14 +205,27 @@ class LostJob:
     age: float
 
 
-def lost_jobs(client: redis.Redis, broker: BrokerSettings, workers: list[WorkerInfo]) -> list[LostJob]:
-    """Unacknowledged deliveries older than a lease that no live worker lists among the jobs it holds.
+def responsive_workers(client: redis.Redis, broker: BrokerSettings, workers: list[WorkerInfo]) -> list[WorkerInfo]:
+    """The workers that missed fewer than two heartbeats, by Redis' own clock (their key's remaining TTL):
+    no two machines' clocks are compared."""
+    if not workers:
+        return []
+    with client.pipeline(transaction=False) as pipe:
+        for w in workers:
+            pipe.pttl(broker.key("worker", w.name))
+        ttls = pipe.execute()
+    floor = broker.lease_ms - broker.lapse_seconds * 1000  # the key's TTL is a lease from the last beat
+    return [w for w, ttl in zip(workers, ttls, strict=True) if ttl is not None and ttl > floor]
 
-    A live worker publishes its delivery tags at every heartbeat, so a delivery it took is listed
-    within one heartbeat; one a lease old and still unlisted belongs to a worker whose heartbeat lapsed.
+
+def lost_jobs(client: redis.Redis, broker: BrokerSettings, workers: list[WorkerInfo]) -> list[LostJob]:
+    """Unacknowledged deliveries that no responsive worker lists among the jobs it holds.
+
+    A worker publishes its delivery tags at every heartbeat, so a delivery it took is listed within one
+    heartbeat; one older than two heartbeats and still unlisted belongs to a worker that went silent.
     """
-    held = {tag for w in workers for tag in w.tags}
-    now, grace = time.time(), broker.lease_ms / 1000
+    held = {tag for w in responsive_workers(client, broker, workers) for tag in w.tags}
+    now, grace = time.time(), broker.lapse_seconds
     candidates = [(tag.decode() if isinstance(tag, bytes) else tag, score)
                   for tag, score in client.zrange(RedisChannel.unacked_index_key, 0, -1, withscores=True)]
     candidates = [(tag, score) for tag, score in candidates if tag not in held and now - score >= grace]

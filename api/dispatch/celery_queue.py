@@ -19,7 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from api import metrics
 from api.dispatch.celery_app import BrokerSettings, LostJob, WorkerInfo, heartbeat_age, live_workers, lost_jobs, \
-    make_celery, publish, queue_length, redis_client
+    make_celery, publish, queue_length, redis_client, responsive_workers
 from api.db import SessionFactory
 from api.settings import Settings
 
@@ -159,8 +159,10 @@ class CeleryQueue:
         try:
             self.in_queue = queue_length(self.client, self.broker)
             self.unacked = self.client.hlen(RedisChannel.unacked_key)
-            self.workers = live_workers(self.client, self.broker)
-            self.lost = lost_jobs(self.client, self.broker, self.workers)
+            # a worker silent for two heartbeats is not counted (its key lingers one more heartbeat)
+            known = live_workers(self.client, self.broker)
+            self.workers = responsive_workers(self.client, self.broker, known)
+            self.lost = lost_jobs(self.client, self.broker, known)
             self.broker_up = True
             self.broker_error = None
         except redis.RedisError as exc:
@@ -184,7 +186,7 @@ class BrokerCollector:
         workers = q.workers
         if q.broker_up:  # read the workers' counts now: dlgrade_worker_jobs_total does not lag a snapshot
             try:
-                workers = live_workers(q.client, q.broker)
+                workers = responsive_workers(q.client, q.broker, live_workers(q.client, q.broker))
             except redis.RedisError:
                 pass
         yield GaugeMetricFamily("dlgrade_broker_up", "1 when the Redis broker answered the last probe.",

@@ -9,7 +9,7 @@ heartbeat thread, which
 - publishes this worker's state (``/healthz`` and ``/metrics`` of the API list it) and touches
   the heartbeat file the container HEALTHCHECK reads;
 - hands back to the queue the jobs of workers whose heartbeat lapsed (``reclaim``), so a job of a
-  worker killed mid-grading is graded again within a lease instead of after the visibility timeout;
+  worker killed mid-grading is graded again within seconds instead of after the visibility timeout;
 - now and then (one worker at a time) re-sends pending submissions the broker no longer holds.
 
 With ``DLGRADE_WORKER_METRICS_PORT`` the worker serves its own Prometheus ``/metrics`` (its gradings,
@@ -31,7 +31,7 @@ from celery import Celery
 from sqlalchemy import select, update
 
 from api.dispatch.celery_app import GRADE_TASK, BrokerSettings, WorkerInfo, live_workers, lost_jobs, make_celery, \
-    publish, redis_client, submissions_held
+    publish, redis_client, responsive_workers, submissions_held
 from api.db import SessionFactory, open_database
 from api.grading import grade_submission
 from api.isolation import probe
@@ -152,7 +152,13 @@ class WorkerRuntime:
         period = self.broker.reconcile_seconds
         next_reconcile = time.monotonic() + random.uniform(0.2, 1.0) * period
         failing = False
-        while not self.stopping.wait(self.broker.heartbeat_seconds):
+        tick = 0
+        # a beat every heartbeat; the search for lost workers' jobs twice as often (it only reads, a few keys)
+        while not self.stopping.wait(self.broker.heartbeat_seconds / 2):
+            tick += 1
+            if tick % 2 and not failing:
+                self._reclaim_quietly()
+                continue
             try:
                 self.beat()
             except (redis.RedisError, OSError) as exc:
@@ -163,11 +169,7 @@ class WorkerRuntime:
             if failing:
                 log.warning("heartbeat restored")
                 failing = False
-            if self.broker.reclaim_lost_jobs:
-                try:
-                    self.reclaim()
-                except Exception:  # noqa: BLE001 - the next heartbeat tries again
-                    log.exception("reclaim failed")
+            self._reclaim_quietly()
             if time.monotonic() >= next_reconcile:
                 next_reconcile = time.monotonic() + period
                 try:
@@ -176,10 +178,18 @@ class WorkerRuntime:
                     log.exception("reconcile failed")
 
     # -- jobs of lost workers ---------------------------------------------------------------------
+    def _reclaim_quietly(self) -> None:
+        if not self.broker.reclaim_lost_jobs:
+            return
+        try:
+            self.reclaim()
+        except Exception:  # noqa: BLE001 - the next pass tries again
+            log.exception("reclaim failed")
+
     def reclaim(self) -> list[int | None]:
         """Hand back to the queue the jobs of workers whose heartbeat lapsed; return their submissions.
 
-        Run by every worker at every heartbeat (cheap: it reads the unacknowledged deliveries, a few);
+        Run by every worker twice a heartbeat (cheap: it reads the unacknowledged deliveries, a few);
         each hand-back is one Redis transaction (kombu's own ``restore_by_tag``), so two workers
         reclaiming the same job put it back once.  The lost worker's lease on the submission is
         dropped too, so the next worker starts at once.
@@ -188,7 +198,7 @@ class WorkerRuntime:
         lost = lost_jobs(self.client, self.broker, workers)
         if not lost:
             return []
-        alive = {w.name for w in workers}
+        alive = {w.name for w in responsive_workers(self.client, self.broker, workers)}
         with self.app.connection_for_write() as conn:
             qos = conn.default_channel.qos
             for job in lost:

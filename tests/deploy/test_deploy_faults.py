@@ -72,22 +72,26 @@ def burst(cluster: Cluster, token: str, n: int, timeout: float = 60) -> list[htt
     data = CORRECT.read_bytes()
     gate = threading.Barrier(n)
     answers: list = [None] * n
+    # one client (thread-safe), a connection per upload: building 150 clients takes longer than the burst
+    http = httpx.Client(base_url=cluster.url, timeout=timeout,
+                        limits=httpx.Limits(max_connections=n, max_keepalive_connections=n))
 
     def upload(i: int) -> None:
-        with httpx.Client(base_url=cluster.url, timeout=timeout) as http:
-            gate.wait(30)
-            try:
-                answers[i] = http.post("/api/v1/submissions", data={"exercise": "layers"},
-                                       files={"file": ("layers.py", data)},
-                                       headers={"Authorization": f"Bearer {token}"})
-            except httpx.HTTPError as exc:
-                answers[i] = exc
+        gate.wait(60)
+        try:
+            answers[i] = http.post("/api/v1/submissions", data={"exercise": "layers"},
+                                   files={"file": ("layers.py", data)}, headers={"Authorization": f"Bearer {token}"})
+        except httpx.HTTPError as exc:
+            answers[i] = exc
 
     threads = [threading.Thread(target=upload, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout + 40)
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout + 60)
+    finally:
+        http.close()
     return answers
 
 
@@ -106,11 +110,10 @@ def queue_depth(cluster: Cluster) -> int:
 
 def test_a_burst_of_100_uploads_on_postgresql_is_accepted_without_exhausting_the_pool(fault_cluster):
     token = db_token(fault_cluster, "class100")
-    t0 = time.monotonic()
     answers = burst(fault_cluster, token, 100)
-    took = time.monotonic() - t0
+    # the old pool (5 + 10 connections, held across the upload) made requests wait its 30 s timeout,
+    # then answered 500: {ReadTimeout: 60, 500: 40} with this burst
     assert statuses(answers) == {202: 100}, statuses(answers)
-    assert took < 25, took  # the old pool made every request wait its 30 s timeout, then answered 500
     assert queue_depth(fault_cluster) == 100
 
 
@@ -188,8 +191,8 @@ def test_the_job_of_a_killed_worker_waits_truthfully_and_is_graded_by_the_next_w
     first.stop()
 
     def stuck():
-        h = fault_cluster.http.get("/healthz")
-        return h.json() if sid in h.json()["queue"]["lost_jobs"] else None
+        h = fault_cluster.http.get("/healthz").json()
+        return h if sid in h["queue"]["lost_jobs"] and h["status"] == "unavailable" else None
 
     health = wait_for(stuck, 15, "/healthz to report the lost worker's job")
     assert health["status"] == "unavailable"  # and no worker is left: 503, both said
@@ -220,9 +223,9 @@ def test_a_worker_killed_mid_job_is_reclaimed_by_the_survivor_within_seconds(fau
     killed = time.monotonic()
     sub = fault_cluster.wait_final(token, [sid], 40)[sid]
     recovery = time.monotonic() - killed
-    # heartbeat 1 s: the lease lapses after 3 s, the survivor hands the job back at its next beat,
-    # then 2 s of grading (production's 5 s heartbeat: bench/README.md)
-    assert recovery < 12, recovery
+    # heartbeat 1 s: silent for 2.5 s, the worker is lost and the survivor hands its job back within
+    # half a heartbeat; then 2 s of grading (production's 5 s heartbeat: bench/README.md)
+    assert recovery < 10, recovery
     assert sub["status"] == "done" and sub["attempts"] == 2
     reclaimed = {pid: w["reclaimed"] for pid, w in fault_cluster.live_workers().items()}
     assert reclaimed.get(survivor.pid, 0) >= 1, reclaimed
