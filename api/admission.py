@@ -13,19 +13,10 @@ from sqlalchemy.orm import Session
 
 from api.models import QUEUED, Submission
 from api.settings import Settings
-from grader.messages import Msg
 
 
-def queue_full(settings: Settings):
-    from api.submissions import Refused
-
-    return Refused(503, "queue_full", Msg(en="The grader is busy; please submit again shortly.",
-                                          ja="採点待ちが混み合っています。しばらくしてから再提出してください。"),
-                   retry_after=settings.busy_retry_after)
-
-
-def reserve_slot(db: Session, settings: Settings) -> None:
-    """Take the admission lock for this transaction and refuse when the queue is full (raise ``Refused``).
+def reserve_slot(db: Session, settings: Settings) -> bool:
+    """Take the admission lock for this transaction; True when a submission may still be stored.
 
     Call it in the transaction that stores the submission, before the insert; the lock is released by
     its commit or rollback, so the next upload counts this one.
@@ -34,5 +25,4 @@ def reserve_slot(db: Session, settings: Settings) -> None:
         db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
                    {"key": f"dlgrade-admission:{settings.database_schema or ''}"})
     waiting = db.scalar(select(func.count()).select_from(Submission).where(Submission.status == QUEUED))
-    if waiting >= settings.queue_size:
-        raise queue_full(settings)
+    return waiting < settings.queue_size

@@ -91,6 +91,12 @@ def request_hash(kind: str, exercise_id: str, filename: str, data: bytes) -> str
     return h.hexdigest()
 
 
+def queue_full(settings: Settings) -> Refused:
+    return Refused(503, "queue_full", Msg(en="The grader is busy; please submit again shortly.",
+                                          ja="採点待ちが混み合っています。しばらくしてから再提出してください。"),
+                   retry_after=settings.busy_retry_after)
+
+
 # One process stores one submission at a time, so two uploads cannot both slip under a student's limits.
 _accept_lock = threading.Lock()
 
@@ -107,7 +113,8 @@ def store_submission(db: Session, account: Account, exercise_id: str, filename: 
     with _accept_lock:
         if idempotency_key and (first := _by_key(db, account, idempotency_key)) is not None:
             return _replay(first, fingerprint), True
-        reserve_slot(db, settings)  # exact QUEUE_SIZE, across API processes (api/admission.py)
+        if not reserve_slot(db, settings):  # exact QUEUE_SIZE, across API processes (api/admission.py)
+            raise queue_full(settings)
         if not account.is_instructor:
             check_limits(db, account, settings, kind)
         sub = Submission(account_id=account.id, kind=kind, exercise=exercise_id, filename=filename, source=data,
