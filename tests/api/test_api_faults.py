@@ -198,3 +198,33 @@ def test_a_full_disk_under_sqlite_is_503_storage_full(tmp_path):
             assert http.get("/api/v1/submissions", headers=headers).json()["total"] == accepted
     finally:
         server.stop()
+
+
+def test_a_lost_acknowledgement_retried_with_the_same_key_stores_one_submission(tmp_path):
+    """The phantom submission (issue 17: 2), embedded mode: the upload is stored, its answer lost on the
+    way back; the client's retries with the same Idempotency-Key get that submission, and nothing more."""
+    from api_testing import ALLOW_UNSANDBOXED
+    from live_server import LiveServer
+    from lossy_proxy import phantom_then_retries
+
+    env = {"DLGRADE_DATABASE_URL": f"sqlite:///{tmp_path / 'dlgrade.db'}", "DLGRADE_WORKERS": "1",
+           "DLGRADE_RATE_LIMIT": "1000", "DLGRADE_MAX_CONCURRENT": "1000",
+           "DLGRADE_ALLOW_UNSANDBOXED": "1" if ALLOW_UNSANDBOXED else "0"}
+    with LiveServer(env, tmp_path / "server.log") as server:
+        token = subprocess.run([sys.executable, "-m", "grader.cli", "token", "create", "--student", "s1"], cwd=ROOT,
+                               env=server.env, capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+        headers = {"Authorization": f"Bearer {token}"}
+        before, answers, after = phantom_then_retries(server.url, server.port, headers, UPLOAD)
+        assert before["total"] == 1  # stored, though the student never heard so
+        phantom = before["items"][0]["id"]
+        assert [r.status_code in (201, 202) for r in answers] == [True] * len(answers), [r.text for r in answers]
+        assert {r.json()["id"] for r in answers} == {phantom}
+        assert all(r.headers.get("idempotent-replayed") == "true" for r in answers)
+        assert after["total"] == 1
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            deadline = time.monotonic() + 60
+            while (sub := http.get(f"/api/v1/submissions/{phantom}", headers=headers).json())["status"] \
+                    not in ("done", "error"):
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            assert sub["status"] == "done" and sub["attempts"] == 1 and sub["score"] == sub["max_score"]
