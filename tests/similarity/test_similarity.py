@@ -175,3 +175,27 @@ def test_an_answer_fitting_another_students_variant_pairs_them_first():
     assert [(res.docs[p.a].student, res.docs[p.b].student, p.other_variant) for p in res.pairs] == \
         [("ana", "cho", [("ex1_1_dX", "ana")])]
     assert "answers another&#39;s variant" in render_page(res) or "answers another's variant" in render_page(res)
+
+
+def test_the_exercises_starter_code_is_subtracted_by_default(tmp_path):
+    """An exercise whose catalogue entry carries starter code (``starter``: source texts) has it removed
+    without --boilerplate, as the book's code is with it."""
+    from simclass import BOOK_FUNCTIONS
+
+    class WithStarter:  # the catalogue's exercise plus starter code
+        id, names, notebooks = LAYERS.id, LAYERS.names, LAYERS.notebooks
+        starter = (BOOK_FUNCTIONS,)
+
+    gen = generate(tmp_path / "subs", independents=30, seed=1, book_pair=True)
+    subs = discover(tmp_path / "subs", ()).submissions
+    book = frozenset({"s002", "s003"})
+    assert gen.book_pair == book
+
+    def score(exercise):
+        res = similarity_for_class(exercise, tmp_path / "subs", subs, [], None, threshold=0.0)
+        return {frozenset({res.students[p.a], res.students[p.b]}): p.similarity for p in res.pairs}[book], res
+
+    plain, _ = score(LAYERS)
+    with_starter, res = score(WithStarter)
+    assert with_starter < plain - 0.15
+    assert res.boilerplate == ["starter 1"]
