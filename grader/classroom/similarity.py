@@ -404,6 +404,12 @@ class Pair:
     same_wrong: list[SharedWrong] = field(default_factory=list)
     other_variant: list[tuple[str, str]] = field(default_factory=list)  # (item, whose variant was answered)
 
+    @property
+    def evidence_count(self) -> int:
+        """pairs.csv's ``same_wrong_answers``: items with the same rare wrong value, plus items where one
+        answered the other's variant (a wrong answer that is the other's right one)."""
+        return len(self.same_wrong) + len({item for item, _ in self.other_variant})
+
 
 @dataclass
 class SimilarityResult:
@@ -640,7 +646,7 @@ def csv_rows(result: SimilarityResult) -> list[list[str]]:
     rows = []
     for p in result.pairs:
         rows.append([result.docs[p.a].student, result.docs[p.b].student, f"{p.similarity:.3f}",
-                     str(p.matched_lines), str(len(p.same_wrong)) if result.graded else ""])
+                     str(p.matched_lines), str(p.evidence_count) if result.graded else ""])
     return rows
 
 

@@ -109,7 +109,7 @@ def rows(result: SimilarityResult, lang: str, top: int, side_by_side: int) -> li
         row = {"rank": rank, "a": da.student, "b": db.student, "sim": f"{p.similarity:.2f}",
                "pct": round(p.similarity * 100), "lines": p.matched_lines,
                "wrong": [{"item": w.item, "feedback": w.feedback, "shared_by": w.shared_by} for w in p.same_wrong],
-               "variant": p.other_variant, "flag": p.similarity >= result.threshold, "detail": None}
+               "variant": p.other_variant, "count": p.evidence_count, "flag": p.similarity >= result.threshold, "detail": None}
         if rank <= side_by_side:
             d = pair_detail(result, p)
             row["detail"] = {"files_a": ", ".join(da.files), "files_b": ", ".join(db.files),
@@ -149,7 +149,7 @@ SECTION = _env.from_string("""<div class="sim">
 <th class="num">{{ t.lines }}</th><th>{{ t.wrong }}</th><th>{{ t.defs }}</th></tr></thead><tbody>
 {% for r in rows %}<tr{% if r.flag %} class="flag"{% endif %}><td>{{ r.rank }}</td><td>{{ r.a }}</td><td>{{ r.b }}</td>
 <td><span class="bar"><span style="width:{{ r.pct }}%"></span></span> {{ r.sim }}</td><td class="num">{{ r.lines }}</td>
-<td class="wrong">{% if not graded %}<span class="muted">{{ t.not_graded }}</span>{% else %}{{ r.wrong|length }}
+<td class="wrong">{% if not graded %}<span class="muted">{{ t.not_graded }}</span>{% else %}{{ r.count }}
 {% for w in r.wrong %}<div><code>{{ w.item }}</code> {{ w.feedback }} <span class="muted">({{ w.shared_by }} {{ t.shared_by }})</span></div>{% endfor %}
 {% for item, other in r.variant %}<div><b>{{ t.variant }}</b>: <code>{{ item }}</code> → {{ other }}</div>{% endfor %}{% endif %}</td>
 <td class="wrong">{{ r.defs }}</td></tr>
@@ -159,7 +159,7 @@ SECTION = _env.from_string("""<div class="sim">
 <h3>{{ t.side }} <span class="muted">({{ t.matched }})</span></h3>
 {% for r in rows if r.detail %}
 <details{% if loop.first %} open{% endif %}><summary>#{{ r.rank }} {{ r.a }} — {{ r.b }}: {{ t.sim }} {{ r.sim }},
-{{ t.lines }} {{ r.lines }}{% if graded %}, {{ t.wrong }} {{ r.wrong|length }}{% endif %}</summary>
+{{ t.lines }} {{ r.lines }}{% if graded %}, {{ t.wrong }} {{ r.count }}{% endif %}</summary>
 <div class="pair"><div><b>{{ r.a }}</b> <span class="muted">{{ r.detail.files_a }}</span><pre>{{ r.detail.code_a }}</pre></div>
 <div><b>{{ r.b }}</b> <span class="muted">{{ r.detail.files_b }}</span><pre>{{ r.detail.code_b }}</pre></div></div>
 </details>

@@ -249,11 +249,11 @@ def register(app: typer.Typer) -> None:
         flagged = sim.flagged()
         err.print(f"{ex.id}: {len(sim.docs)} submissions, {sim.pair_count} pairs compared; "
                   f"{len(flagged)} at or above {threshold:g}"
-                  + (f", {sum(1 for p in sim.pairs if p.same_wrong)} with a same wrong answer" if sim.graded else "")
+                  + (f", {sum(1 for p in sim.pairs if p.evidence_count)} with a same wrong answer" if sim.graded else "")
                   + f" ({sum(sim.seconds.values()):.1f} s)")
         for p in sim.pairs[:5]:
             err.print(f"  {sim.docs[p.a].student} — {sim.docs[p.b].student}: similarity {p.similarity:.2f}, "
-                      f"{p.matched_lines} matched lines" + (f", {len(p.same_wrong)} same wrong answers"
+                      f"{p.matched_lines} matched lines" + (f", {p.evidence_count} same wrong answers"
                                                             if sim.graded else ""))
         written = [str(p) for p in (out, report) if p is not None and str(p) != "-"]
         if written:

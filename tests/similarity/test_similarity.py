@@ -16,7 +16,7 @@ from simclass import generate, write_book
 
 from exercises import get
 from grader.classroom.batch import discover
-from grader.classroom.similarity import CSV_HEADER, normalise_tokens, prepare, similarity_for_class
+from grader.classroom.similarity import CSV_HEADER, csv_rows, normalise_tokens, prepare, similarity_for_class
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = get("layers")
@@ -174,6 +174,7 @@ def test_an_answer_fitting_another_students_variant_pairs_them_first():
     res = compare(ex.id, docs, reports=reports)
     assert [(res.docs[p.a].student, res.docs[p.b].student, p.other_variant) for p in res.pairs] == \
         [("ana", "cho", [("ex1_1_dX", "ana")])]
+    assert csv_rows(res)[0][-1] == "1"  # counted in pairs.csv's same_wrong_answers
     assert "answers another&#39;s variant" in render_page(res) or "answers another's variant" in render_page(res)
 
 
