@@ -232,6 +232,11 @@ def register(app: typer.Typer) -> None:
             from grader.options import grade_options
 
             options = dataclasses.replace(grade_options(), seed=class_seed(ex.id))
+            if getattr(ex, "variants", None) is not None:  # per-student numbers: the file name is the student id
+                from api.cli import load_variant_book
+
+                options = dataclasses.replace(options, variants=load_variant_book(
+                    [s.student for s in disc.submissions]))
             with _progress(progress, f"grading {ex.id}") as bar:
                 task = bar.add_task(f"grading {ex.id}", total=len(disc.submissions), last="")
                 result = run_batch(ex.id, directory, n_jobs, options, discovery=disc,
