@@ -7,7 +7,7 @@ The pieces, in order:
    top-level statements with the grader's own loader (magics skipped, a cell that does not parse
    skipped, a ``.py`` with a syntax error keeps what parses).  Each statement is a *unit* with a
    weight: a definition of a name the exercise grades (``Affine``, ``ex1_1_dX = ...``) weighs 1, a
-   helper definition 0.6, anything else (prints, plots, training loops, data loading) 0.15,
+   helper definition 0.6, anything else (prints, plots, training loops, data loading) 0.05,
    imports 0.
 2. **Tokens, not text.**  A unit is tokenized with Python's :mod:`tokenize`; comments, blank
    lines, docstrings and layout disappear, every identifier becomes ``V`` (so renaming variables,
@@ -20,15 +20,17 @@ The pieces, in order:
    ``K + W - 1`` tokens is found.  K-grams never cross unit boundaries, so reordering functions or
    cells changes nothing.
 4. **What is subtracted.**  Every k-gram of the ``--boilerplate`` files (and of the exercise's
-   starter code, when the catalogue has some) is removed; so is every fingerprint found in more than
-   ``common_cutoff(n)`` submissions of the class: what many students typed alike (the textbook's
-   ``Affine``) is what "normal" looks like for this exercise, not evidence about one pair.
-5. **The score.**  ``similarity(a, b)`` = the weight of the distinctive fingerprints a and b share,
-   divided by the smaller of their distinctive weights (floored at ``MIN_WEIGHT``, so that two
-   submissions with almost nothing of their own do not score high on a few coincidences).  1.0: all
-   of the smaller submission's own code is also in the other; 0: nothing distinctive in common.
-   All pairs are scored at once from an inverted index (fingerprint -> submissions), so the cost
-   grows with the number of *shared* fingerprints, not with n² comparisons of files.
+   starter code, when the catalogue has some) is removed.  Then a fingerprint held by ``df`` of the
+   n submissions weighs ``log((n + 1) / df)`` (times its unit's weight): what every student typed alike
+   (the textbook's ``Affine``) is what "normal" looks like for this exercise and counts almost nothing;
+   what two students alone share counts most.
+5. **The score.**  ``similarity(a, b)`` = the weight of the fingerprints a and b share (the geometric
+   mean of the two sides' weights) divided by the smaller of their own total weights (floored at
+   ``MIN_WEIGHT``, so that two submissions with almost nothing of their own do not score high on a few
+   coincidences).  1.0: everything of the smaller submission is also in the other.  All pairs are
+   scored at once from an inverted index (fingerprint -> submissions): fingerprints held by a few are
+   expanded into their pairs, the few common ones go through one dense matrix product; files are
+   never compared pairwise.
 6. **Same wrong answers.**  Graded with the same inputs (a fixed seed for the class; the variant's
    numbers where exercises have per-student variants), two submissions that fail an item with the
    same feedback -- the same wrong value at the same element -- give the same wrong answer.  Only
