@@ -77,7 +77,7 @@ def test_independent_pairs_stay_below_the_copies(klass):
     independents = [s for k, s in scored.items() if k not in gen.copies and not (k & copiers)]
     assert len(independents) > 300  # the textbook style: almost every independent pair shares something
     assert min(copies) > 0.95 and max(independents) < 0.85, (copies, sorted(independents)[-5:])
-    assert sorted(scored, key=scored.get, reverse=True)[:4] == sorted(gen.copies, key=scored.get, reverse=True)
+    assert set(sorted(scored, key=scored.get, reverse=True)[:4]) == gen.copies  # the copies are the top pairs
 
 
 def test_boilerplate_does_not_raise_scores(tmp_path):
