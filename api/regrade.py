@@ -124,10 +124,13 @@ def export_class(sessions, exercise, policy: str = "best", lateness=None, roster
     """The stored results of ``exercise`` as a class (see the module's docstring)."""
     from sqlalchemy import select
 
+    from api.gradebook import check_counts
+
     t0 = time.perf_counter()
     with sessions() as db:
         rows = stored_submissions(db, exercise.id)
         names = list(db.scalars(select(Account.name).where(Account.role == STUDENT))) if roster else []
+        checks = check_counts(db, exercise.id)  # practice checks: counted for the report, never graded
         per_student: dict[str, list[StudentResult]] = {}
         for sub, student in rows:
             s = Stored(sub.id, student, sub.filename, sub.status, sub.score, sub.max_score, sub.report, sub.error,
@@ -140,10 +143,12 @@ def export_class(sessions, exercise, policy: str = "best", lateness=None, roster
             results.append(StudentResult(
                 student=student, files=[], status=NO_SUBMISSION, report=None, max_score=exercise.max_score,
                 item_scores={i.id: 0.0 for i in exercise.items},
-                reason=Msg(en="No graded submission for this exercise.", ja="この課題の採点済みの提出がありません。")))
+                reason=Msg(en="No graded submission for this exercise.", ja="この課題の採点済みの提出がありません。"),
+                extra={"checks": checks.get(student, 0)}))
             continue
         chosen = choose(subs, policy)
         chosen.extra["submissions"] = len(subs)
+        chosen.extra["checks"] = checks.get(student, 0)
         results.append(chosen)
     deadline = lateness.deadline_for(exercise.id) if lateness is not None else None
     return BatchResult(exercise_id=exercise.id, item_ids=[i.id for i in exercise.items], max_score=exercise.max_score,

@@ -70,6 +70,8 @@ def db(tmp_path):
         add("dave", CORRECT, ERROR, error="grader failure: KeyError: 'W'")            # the grader crashed
         add("frank", CORRECT, QUEUED)                                                 # not finished: not touched
         get_or_create_account(s, STUDENT, "erin")                                     # on the roster only
+        add("erin", CORRECT, DONE, reports["correct"], kind="check")                  # practised, never submitted
+        add("bob", CORRECT, DONE, reports["correct"], kind="check")
     yield url, sessions, ids
     engine.dispose()
 
@@ -84,7 +86,8 @@ def test_export_one_row_per_student_with_policy_and_lateness(db):
     assert best["bob"].raw_score == 20 and not best["bob"].late.late and best["bob"].extra["submissions"] == 2
     assert best["carol"].status == UNGRADABLE and best["carol"].score == 0 and "b.py" in best["carol"].reason.en
     assert best["dave"].status == FAILED and "KeyError" in best["dave"].reason.en
-    assert best["erin"].status == NO_SUBMISSION and best["frank"].status == NO_SUBMISSION
+    assert best["erin"].status == NO_SUBMISSION and best["frank"].status == NO_SUBMISSION  # a check never counts
+    assert best["erin"].extra["checks"] == 1 and best["bob"].extra["checks"] == 1 and best["alice"].extra["checks"] == 0
     latest = {r.student: r for r in export_class(sessions, EX, "latest", lateness).results}
     assert latest["bob"].raw_score == 23 and latest["bob"].late.days_late == 3
     assert latest["bob"].score == pytest.approx(23 * 0.4)
