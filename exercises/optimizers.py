@@ -34,6 +34,8 @@ outside the square root, both Adam forms):
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from exercises.common import M, as_array
@@ -88,7 +90,131 @@ MISTAKES = tuple(catalogue.MISTAKES[mid] for mid in (
     "nesterov-book-order", "adagrad-no-accumulation", "rmsprop-decay-swapped", "adam-no-bias-correction",
     "adam-lr-compounded", "adam-step-per-key"))
 
+def _mk(mid: str, section: str, title_en: str, title_ja: str, en: str, ja: str) -> Mistake:
+    return Mistake(id=mid, title=M(title_en, title_ja), explanation=M(en, ja), section=section)
+
+
+MISTAKES = MISTAKES + (
+    _mk("adam-state-reset", "6.2", "Adam: moments re-created on every call", "Adam: モーメントを毎回作り直している",
+        "s and r (m and v) are created ONCE, on the first call (`if self.m is None:`), and kept between calls; "
+        "re-creating them as zeros on every call throws the running averages away (§6.2).",
+        "s と r(m と v)は最初の呼び出しで一度だけ作り(`if self.m is None:`)、呼び出しの間保持します。毎回 0 で"
+        "作り直すと移動平均が失われます(§6.2)。"),
+    _mk("adam-betas-swapped", "6.2", "Adam: β₁ and β₂ swapped", "Adam: β₁ と β₂ が逆",
+        "s ← β₁s + (1−β₁)g (first moment, β₁ = 0.9) and r ← β₂r + (1−β₂)g·g (second moment, β₂ = 0.999): "
+        "the two decay rates are used the other way round (§6.2).",
+        "s ← β₁s + (1−β₁)g(1 次のモーメント、β₁ = 0.9)、r ← β₂r + (1−β₂)g·g(2 次のモーメント、β₂ = 0.999)です。"
+        "2 つの減衰率が逆に使われています(§6.2)。"),
+    _mk("adam-step-count-after", "6.2", "Adam: t increased after the step", "Adam: t をステップの後で増やしている",
+        "Increase t at the START of update: with t = 0 in the first step 1 − β₁ᵗ = 0 and the step divides by zero "
+        "(§6.2).",
+        "t は update の最初で増やします。最初のステップで t = 0 のままだと 1 − β₁ᵗ = 0 となり 0 で割ります(§6.2)。"),
+    _mk("optimizer-no-sqrt", "6", "Divided by h instead of √h", "√h でなく h で割っている",
+        "The step divides by the square ROOT of the accumulated squares: λg/(√h + ε) (AdaGrad, RMSprop; Adam: "
+        "√r̃) (§6).",
+        "ステップは 2 乗の蓄積の平方根で割ります: λg/(√h + ε)(AdaGrad、RMSprop。Adam は √r̃)(§6)。"),
+    _mk("optimizer-step-sign", "6", "The step goes up the gradient", "勾配を上る方向に更新している",
+        "Gradient DESCENT subtracts: θ ← θ − λg (`params[key] -= ...`); your step has the opposite sign (§6).",
+        "勾配降下法は引き算です: θ ← θ − λg(`params[key] -= ...`)。あなたの更新は符号が逆です(§6)。"),
+    _mk("nesterov-as-momentum", "6", "Nesterov computed as plain momentum", "Nesterov が通常のモメンタムになっている",
+        "Nesterov's step looks ahead: θ ← θ + α²v − (1+α)λg, then v ← αv − λg (EXERCISES.md §8); v ← αv − λg; "
+        "θ ← θ + v is plain Momentum.",
+        "Nesterov は先を見て更新します: θ ← θ + α²v − (1+α)λg、その後 v ← αv − λg(EXERCISES.md §8)。"
+        "v ← αv − λg、θ ← θ + v は普通のモメンタムです。"),
+    _mk("optimizer-hyperparameter-ignored", "6", "A constructor argument is ignored (hard-coded)",
+        "コンストラクタの引数を無視している(値を埋め込んでいる)",
+        "The value passed to the constructor (lr, momentum, decay_rate, beta1, beta2) must be used: your update "
+        "behaves as if the spec's default value were written into the code. Store it (`self.momentum = "
+        "momentum`) and use `self.momentum` in update.",
+        "コンストラクタに渡された値(lr、momentum、decay_rate、beta1、beta2)を使います。あなたの update は仕様の"
+        "既定値をコードに埋め込んだように動いています。`self.momentum = momentum` のように保存し、update では "
+        "`self.momentum` を使います。"),
+    _mk("optimizer-default-wrong", "6", "A default value differs from the spec", "既定値が仕様と違う",
+        "Defaults are part of the contract (EXERCISES.md §8): SGD(lr=0.01), Momentum/Nesterov(lr=0.01, "
+        "momentum=0.9), AdaGrad(lr=0.01), RMSprop(lr=0.01, decay_rate=0.99), Adam(lr=0.001, beta1=0.9, "
+        "beta2=0.999). Called without arguments, your optimizer uses other values.",
+        "既定値も仕様の一部です(EXERCISES.md §8): SGD(lr=0.01)、Momentum/Nesterov(lr=0.01, momentum=0.9)、"
+        "AdaGrad(lr=0.01)、RMSprop(lr=0.01, decay_rate=0.99)、Adam(lr=0.001, beta1=0.9, beta2=0.999)。"
+        "引数なしで作ると、あなたの最適化手法は別の値を使っています。"),
+    _mk("optimizer-eps-missing", "6", "No ε in the denominator", "分母に ε がない",
+        "Where a gradient is exactly 0 the accumulated square is 0 too, and g/√h = 0/0 = nan: add a small ε "
+        "(≤ 1e-5, e.g. 1e-7) to the denominator, g/(√h + ε) (§6).",
+        "勾配がちょうど 0 の成分では 2 乗の蓄積も 0 になり、g/√h = 0/0 = nan です。分母に小さな ε(1e-5 以下、"
+        "例えば 1e-7)を加えます: g/(√h + ε)(§6)。"),
+    _mk("optimizer-eps-too-large", "6", "ε too large", "ε が大きすぎる",
+        "ε only guards against a division by zero: any ε ≤ 1e-5 is valid (EXERCISES.md), but yours changes the "
+        "steps of small gradients noticeably (e.g. 1e-3). Use 1e-7 or 1e-8.",
+        "ε は 0 での割り算を防ぐためだけのものです。1e-5 以下なら何でも構いません(EXERCISES.md)が、あなたの ε"
+        "(例えば 1e-3)は小さな勾配のステップを大きく変えます。1e-7 や 1e-8 を使います。"),
+)
 _MISTAKE = {m.id: m for m in MISTAKES}
+
+# The spec's defaults (EXERCISES.md §8): every optimizer is also built without arguments.
+DEFAULTS = {
+    "SGD": {"lr": 0.01},
+    "Momentum": {"lr": 0.01, "momentum": 0.9},
+    "Nesterov": {"lr": 0.01, "momentum": 0.9},
+    "AdaGrad": {"lr": 0.01},
+    "RMSprop": {"lr": 0.01, "decay_rate": 0.99},
+    "Adam": {"lr": 0.001, "beta1": 0.9, "beta2": 0.999},
+}
+
+# Hyperparameters for the gradient-size probe (zeros, 0.01 … 30): for Adam β₂ = 0.5, so that its two valid
+# forms give ε nearly the same weight (with β₂ = 0.999 the implementation form scales ε by 1/√(1−β₂ᵗ) ≈ 30
+# at t = 1, and ε = 1e-5 there is indistinguishable from ε = 1e-3 in the original form).
+PROBE = {
+    "SGD": {"lr": 0.1},
+    "Momentum": {"lr": 0.1, "momentum": 0.7},
+    "Nesterov": {"lr": 0.1, "momentum": 0.7},
+    "AdaGrad": {"lr": 0.1},
+    "RMSprop": {"lr": 0.05, "decay_rate": 0.9},
+    "Adam": {"lr": 0.05, "beta1": 0.8, "beta2": 0.5},
+}
+EPS_VALID = (1e-200, 1e-5)  # "any ε up to 1e-5" (1e-200: ε = 0 where it does not divide 0 by 0)
+ENV_RTOL, ENV_ATOL = 1e-6, 1e-12  # beyond the envelope of the valid variants: arithmetic only
+
+
+class _Valid:
+    """A valid variant of EXERCISES.md: ε (inside or outside the root), Adam's original or implementation form."""
+
+    def __init__(self, name: str, kw: dict, eps: float, inside: bool, original: bool):
+        self.name, self.kw, self.eps, self.inside, self.original = name, kw, eps, inside, original
+        self.t, self.s, self.r = 0, {}, {}
+
+    def den(self, r):
+        return np.sqrt(r + self.eps) if self.inside else np.sqrt(r) + self.eps
+
+    def update(self, params, grads):
+        self.t += 1
+        k = self.kw
+        for key in params:
+            g = grads[key]
+            s = self.s.setdefault(key, np.zeros_like(g))
+            r = self.r.setdefault(key, np.zeros_like(g))
+            if self.name == "AdaGrad":
+                r += g * g
+                params[key] -= k["lr"] * g / self.den(r)
+            elif self.name == "RMSprop":
+                r[...] = k["decay_rate"] * r + (1 - k["decay_rate"]) * g * g
+                params[key] -= k["lr"] * g / self.den(r)
+            else:
+                b1, b2 = k["beta1"], k["beta2"]
+                s[...] = b1 * s + (1 - b1) * g
+                r[...] = b2 * r + (1 - b2) * g * g
+                if self.original:
+                    params[key] -= k["lr"] * (s / (1 - b1 ** self.t)) / self.den(r / (1 - b2 ** self.t))
+                else:
+                    params[key] -= k["lr"] * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t) * s / self.den(r)
+
+
+def valid_factories(name: str, kw: dict, eps_values=EPS_VALID) -> list:
+    """Factories of every valid variant's corner (ε at both ends, inside/outside, both Adam forms): each
+    step's change is monotone in ε for each form, so these span all valid results."""
+    if name not in ("AdaGrad", "RMSprop", "Adam"):
+        return [lambda: reference_optimizer(name, kw)]
+    forms = (True, False) if name == "Adam" else (True,)
+    return [functools.partial(_Valid, name, kw, eps, inside, original)
+            for eps in eps_values for inside in (True, False) for original in forms]
 
 
 class _Sim:
@@ -105,7 +231,7 @@ class _Sim:
         self.t += 1
         for key in params:
             g = grads[key]
-            if key not in st or bug == "momentum-no-velocity":
+            if key not in st or bug in ("momentum-no-velocity", "adam-state-reset"):
                 st[key] = [np.zeros_like(g), np.zeros_like(g)]
             a, b = st[key]
             if self.name == "Momentum":
@@ -119,12 +245,36 @@ class _Sim:
                 a[...] = k["momentum"] * a - k["lr"] * g
                 params[key] += k["momentum"] ** 2 * a - (1 + k["momentum"]) * k["lr"] * g
             elif self.name == "AdaGrad":
-                a[...] = g * g
-                params[key] -= k["lr"] * g / (np.sqrt(a) + 1e-7)
+                if bug == "optimizer-no-sqrt":
+                    a[...] = a + g * g
+                    params[key] -= k["lr"] * g / (a + 1e-7)
+                else:
+                    a[...] = g * g
+                    params[key] -= k["lr"] * g / (np.sqrt(a) + 1e-7)
             elif self.name == "RMSprop":
                 rho = k["decay_rate"]
-                a[...] = (1 - rho) * a + rho * g * g
-                params[key] -= k["lr"] * g / (np.sqrt(a) + 1e-7)
+                if bug == "optimizer-no-sqrt":
+                    a[...] = rho * a + (1 - rho) * g * g
+                    params[key] -= k["lr"] * g / (a + 1e-7)
+                else:
+                    a[...] = (1 - rho) * a + rho * g * g
+                    params[key] -= k["lr"] * g / (np.sqrt(a) + 1e-7)
+            elif self.name == "Adam" and bug in ("adam-state-reset", "optimizer-no-sqrt", "optimizer-no-sqrt:impl",
+                                                 "adam-step-count-after", "adam-betas-swapped:moments"):
+                b1, b2, t = k["beta1"], k["beta2"], self.t
+                m1, m2 = (b2, b1) if bug == "adam-betas-swapped:moments" else (b1, b2)
+                a[...] = m1 * a + (1 - m1) * g
+                b[...] = m2 * b + (1 - m2) * g * g
+                if bug == "optimizer-no-sqrt":
+                    params[key] -= k["lr"] * (a / (1 - b1 ** t)) / (b / (1 - b2 ** t) + 1e-8)
+                elif bug == "optimizer-no-sqrt:impl":
+                    params[key] -= k["lr"] * np.sqrt(1 - b2 ** t) / (1 - b1 ** t) * a / (b + 1e-8)
+                else:
+                    if bug == "adam-step-count-after":
+                        t -= 1
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        lr_t = k["lr"] * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+                    params[key] -= lr_t * a / (np.sqrt(b) + 1e-8)
             elif self.name == "Adam":
                 b1, b2 = k["beta1"], k["beta2"]
                 if bug == "adam-step-per-key" and key != next(iter(params)):
@@ -145,10 +295,30 @@ BUGS = {
     "SGD": (),
     "Momentum": ("momentum-sign", "momentum-no-velocity"),
     "Nesterov": ("nesterov-book-order",),
-    "AdaGrad": ("adagrad-no-accumulation",),
-    "RMSprop": ("rmsprop-decay-swapped",),
-    "Adam": ("adam-no-bias-correction", "adam-lr-compounded", "adam-step-per-key"),
+    "AdaGrad": ("adagrad-no-accumulation", "optimizer-no-sqrt"),
+    "RMSprop": ("rmsprop-decay-swapped", "optimizer-no-sqrt"),
+    "Adam": ("adam-no-bias-correction", "adam-lr-compounded", "adam-step-per-key", "adam-state-reset",
+             "optimizer-no-sqrt", "optimizer-no-sqrt:impl", "adam-step-count-after", "adam-betas-swapped:moments"),
 }
+
+
+def _mistake_of(bug: str) -> Mistake:
+    return _MISTAKE[bug.split(":")[0]]
+
+
+def _other_factories(name: str, kw: dict) -> list:
+    """(mistake, factory) for mistakes that are the reference with other hyperparameters or another class."""
+    out = []
+    for hp, default in DEFAULTS[name].items():
+        if hp in kw and kw[hp] != default:
+            out.append(("optimizer-hyperparameter-ignored", functools.partial(reference_optimizer, name,
+                                                                               {**kw, hp: default})))
+    if name == "Adam":
+        out.append(("adam-betas-swapped", functools.partial(reference_optimizer, name,
+                                                            {**kw, "beta1": kw["beta2"], "beta2": kw["beta1"]})))
+    if name == "Nesterov":
+        out.append(("nesterov-as-momentum", functools.partial(reference_optimizer, "Momentum", kw)))
+    return out
 
 
 # ---------------------------------------------------------------------------------------- helpers
@@ -204,15 +374,31 @@ def _changes(params0: dict, history: list[dict]) -> list[dict]:
 
 
 def _same_history(a: list[dict], b: list[dict], rtol: float, atol: float) -> bool:
-    return all(np.all(close_mask(x[k], y[k], rtol, atol)) for x, y in zip(a, b) for k in x)
+    return all(np.all(close_mask(x[k], y[k], rtol, atol) | (np.isnan(x[k]) & np.isnan(y[k])))
+               for x, y in zip(a, b) for k in x)
 
 
 def _which_mistake(name: str, kw: dict, params0: dict, grads_seq: list[dict], got_changes: list[dict],
                    rtol: float) -> Mistake | None:
-    for bug in BUGS[name]:
-        sim = _simulate(lambda: _Sim(name, kw, bug), params0, grads_seq)
-        if _same_history(got_changes, _changes(params0, sim), rtol * 10, 1e-6):
-            return _MISTAKE[bug]
+    """The simulated mistake whose changes ``got_changes`` match (a mistake that these inputs cannot tell from
+    the right answer — Adam's β₁/β₂ with a constant gradient — is not named)."""
+    with np.errstate(all="ignore"):
+        expected = _changes(params0, _simulate(lambda: reference_optimizer(name, kw), params0, grads_seq))
+        candidates = [(_mistake_of(bug), functools.partial(_Sim, name, kw, bug)) for bug in BUGS[name]]
+        candidates += [(_MISTAKE[mid], factory) for mid, factory in _other_factories(name, kw)]
+        for mistake, factory in candidates:
+            sim = _changes(params0, _simulate(factory, params0, grads_seq))
+            if _same_history(sim, expected, rtol, ATOL_STEP):
+                continue
+            if _same_history(got_changes, sim, rtol * 10, 1e-6):
+                return mistake
+        if _same_history(got_changes, [{k: -v for k, v in step.items()} for step in expected], rtol * 10, 1e-6):
+            return _MISTAKE["optimizer-step-sign"]
+        if name in ("AdaGrad", "RMSprop", "Adam"):
+            # the whole history within what ε from 1e-5 to 1e-2 gives (any placement, either Adam form)
+            lo, hi = _envelope(valid_factories(name, kw, (1e-5, 1e-4, 1e-3, 1e-2)), params0, grads_seq)
+            if _first_outside(got_changes, lo, hi) is None:
+                return _MISTAKE["optimizer-eps-too-large"]
     return None
 
 
@@ -265,10 +451,138 @@ def _check_updates(ctx: ItemContext, name: str, keys: dict[str, tuple]):
                     mistake=mistake)
 
 
+def _envelope(factories, params0: dict, grads_seq: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Per call and key, the element-wise (low, high) of the change over the valid variants."""
+    with np.errstate(all="ignore"):
+        runs = [_changes(params0, _simulate(f, params0, grads_seq)) for f in factories]
+    lo = [{k: np.min([r[i][k] for r in runs], axis=0) for k in params0} for i in range(len(grads_seq))]
+    hi = [{k: np.max([r[i][k] for r in runs], axis=0) for k in params0} for i in range(len(grads_seq))]
+    return lo, hi
+
+
+def _first_outside(got: list[dict], lo: list[dict], hi: list[dict]):
+    """(call number, key, index) of the first change outside the envelope (NaN is outside), or None."""
+    for step, (g, l, h) in enumerate(zip(got, lo, hi), start=1):
+        for key in g:
+            tol = ENV_ATOL + ENV_RTOL * np.maximum(np.abs(l[key]), np.abs(h[key]))
+            with np.errstate(invalid="ignore"):
+                ok = (g[key] >= l[key] - tol) & (g[key] <= h[key] + tol)
+            if not ok.all():
+                return step, key, tuple(int(i) for i in np.argwhere(~ok)[0])
+    return None
+
+
+def _expected_text(lo: float, hi: float) -> str:
+    if np.isclose(lo, hi, rtol=1e-9, atol=1e-15):
+        return fmt(lo)
+    return f"between {lo:.9g} and {hi:.9g}" if fmt(lo) == fmt(hi) else f"between {fmt(lo)} and {fmt(hi)}"
+
+
+def _expected_text_ja(lo: float, hi: float) -> str:
+    if np.isclose(lo, hi, rtol=1e-9, atol=1e-15):
+        return fmt(lo)
+    return f"{lo:.9g} 〜 {hi:.9g}" if fmt(lo) == fmt(hi) else f"{fmt(lo)} 〜 {fmt(hi)}"
+
+
+def _log_uniform_grads(ctx: ItemContext, lo: float, hi: float, *shape) -> np.ndarray:
+    return np.exp(ctx.rng.uniform(np.log(lo), np.log(hi), shape)) * ctx.rng.choice([-1.0, 1.0], shape)
+
+
+def _check_defaults(ctx: ItemContext, name: str, keys: dict[str, tuple]):
+    """``X()`` without arguments must behave as ``X(**DEFAULTS[name])`` (EXERCISES.md: defaults are part of the
+    contract). Gradients of very different sizes (1 … 100) from call to call make every hyperparameter show."""
+    params0 = {k: ctx.randn(*shape) for k, shape in keys.items()}
+    grads_seq = [{k: _log_uniform_grads(ctx, 1.0, 100.0, *shape) for k, shape in keys.items()} for _ in range(STEPS)]
+    lo, hi = _envelope(valid_factories(name, DEFAULTS[name]), params0, grads_seq)
+    got = _changes(params0, _run_student(ctx, name, {}, params0, grads_seq))
+    bad = _first_outside(got, lo, hi)
+    if bad is None:
+        return
+    step, key, idx = bad
+    explicit = _changes(params0, _run_student(ctx, name, DEFAULTS[name], params0, grads_seq))
+    spelled = _first_outside(explicit, lo, hi) is None
+    value, low, high = got[step - 1][key][idx], lo[step - 1][key][idx], hi[step - 1][key][idx]
+    if fmt(value) == fmt(low) or fmt(value) == fmt(high):
+        value_text = f"{value:.9g}"
+    else:
+        value_text = fmt(value)
+    mistake = _MISTAKE["optimizer-default-wrong"] if spelled else \
+        _which_mistake(name, DEFAULTS[name], params0, grads_seq, got, RTOL[name])
+    call = f"{name}()"
+    raise Fail(_nan_note(name, got[step - 1][key]) + M(
+        f"{call} (no arguments): update call {step} changed {_key_msg(key, idx)} by {value_text}, expected "
+        f"{_expected_text(low, high)} — what {name}({_hp(DEFAULTS[name])}) gives."
+        + (f" With these values passed explicitly your {name} is right, so a default value in your __init__ "
+           "differs from the spec's." if spelled else ""),
+        f"{call}(引数なし): {step} 回目の update で {_key_msg(key, idx)} の変化量が {value_text} ですが、期待値は "
+        f"{_expected_text_ja(low, high)}({name}({_hp(DEFAULTS[name])}) の結果)です。"
+        + (f"これらの値を明示的に渡すとあなたの {name} は正しいので、__init__ の既定値が仕様と違います。"
+           if spelled else "")), mistake=mistake)
+
+
+def _sized_grads(ctx: ItemContext, shape: tuple, steps: int) -> list[np.ndarray]:
+    """Gradients of every size: some elements exactly 0 in every call, some 0 in the first call only, the
+    others of size 0.01 … 30 (a size class per element, random signs)."""
+    n = int(np.prod(shape))
+    kind = ctx.rng.permutation(np.arange(n) % 5)  # 0: always 0, 1: 0 at first, 2-4: 0.01-0.3, 0.3-3, 3-30
+    out = []
+    for step in range(steps):
+        g = np.empty(n)
+        for i in range(n):
+            k = kind[i]
+            if k == 0 or (k == 1 and step == 0):
+                g[i] = 0.0
+            else:
+                base = (0.01, 0.01, 0.3, 3.0)[k - 1]
+                g[i] = base * np.exp(ctx.rng.uniform(0.0, np.log(10.0)))
+        out.append((g * ctx.rng.choice([-1.0, 1.0], n)).reshape(shape))
+    return out
+
+
+def _check_sizes(ctx: ItemContext, name: str, keys: dict[str, tuple]):
+    """Gradients of every size, zero included (EXERCISES.md): a missing ε divides 0 by 0 where a gradient is
+    0; an ε beyond 1e-5 changes the steps of small gradients. Every valid variant spans the envelope."""
+    kw = PROBE[name]
+    params0 = {k: ctx.randn(*shape) for k, shape in keys.items()}
+    per_key = {k: _sized_grads(ctx, shape, STEPS) for k, shape in keys.items()}
+    grads_seq = [{k: per_key[k][i] for k in keys} for i in range(STEPS)]
+    lo, hi = _envelope(valid_factories(name, kw), params0, grads_seq)
+    got = _changes(params0, _run_student(ctx, name, kw, params0, grads_seq))
+    bad = _first_outside(got, lo, hi)
+    if bad is None:
+        return
+    step, key, idx = bad
+    value, low, high = got[step - 1][key][idx], lo[step - 1][key][idx], hi[step - 1][key][idx]
+    g = grads_seq[step - 1][key][idx]
+    history = ", ".join(fmt(gs[key][idx]) for gs in grads_seq[:step])
+    mistake = None
+    note = M("", "")
+    if not np.isfinite(value) and np.isfinite(low):
+        zero = all(gs[key][idx] == 0 for gs in grads_seq[:step])
+        if zero:
+            mistake = _MISTAKE["optimizer-eps-missing"]
+            note = M(" The gradient of this element has been exactly 0 so far, so its accumulated square is 0: "
+                     "without ε the step is 0/0 = nan.",
+                     "この成分の勾配はこれまでちょうど 0 なので 2 乗の蓄積も 0 で、ε がないとステップは 0/0 = nan です。")
+    if mistake is None:
+        mistake = _which_mistake(name, kw, params0, grads_seq, got, RTOL[name])
+    raise Fail(M(
+        f"{name}({_hp(kw)}) with gradients of every size (exact zeros, 0.01 … 30): update call {step}, with "
+        f"grads[{key!r}]{list(idx)} = {fmt(g)} (calls 1–{step}: {history}), changed {_key_msg(key, idx)} by "
+        f"{fmt(value)}, expected {_expected_text(low, high)} (the range of every valid ε ≤ 1e-5, inside or outside "
+        "the square root).",
+        f"{name}({_hp(kw)}) に大きさの違う勾配(ちょうど 0、0.01〜30)を与えると、{step} 回目の update "
+        f"(grads[{key!r}]{list(idx)} = {fmt(g)}、1〜{step} 回目: {history})で {_key_msg(key, idx)} の変化量が "
+        f"{fmt(value)} ですが、期待値は {_expected_text_ja(low, high)}(1e-5 以下のどの ε でも、平方根の内側でも外側"
+        "でもこの範囲)です。") + note, mistake=mistake)
+
+
 def _update_item(name: str):
     def check(ctx: ItemContext):
         keys = {"W": (3, 4)} if name == "Adam" else {"W": (3, 4), "b": (4,)}
         _check_updates(ctx, name, keys)
+        _check_sizes(ctx, name, {"W": (4, 5)} if name == "Adam" else {"W": (4, 5), "b": (5,)})
+        _check_defaults(ctx, name, keys)
     check.__name__ = f"{name.lower()}_update"
     return check
 
@@ -389,12 +703,15 @@ def _trajectory_item(name: str):
             e = expected[step]
             ok = close_mask(pos, e, TRAJ_RTOL, TRAJ_ATOL)
             if not ok.all():
-                mistake = None
-                for bug in BUGS[name]:
-                    wrong = ref.trajectory(_Sim(name, kw, bug), step)
-                    if np.all(close_mask(np.array(path), wrong, TRAJ_RTOL * 10, TRAJ_ATOL * 10)):
-                        mistake = _MISTAKE[bug]
-                        break
+                # named only when exactly one simulated mistake follows this path so far (at the first steps
+                # several mistakes can coincide: naming one of them could be wrong)
+                matching = set()
+                with np.errstate(all="ignore"):
+                    for bug in BUGS[name]:
+                        wrong = ref.trajectory(_Sim(name, kw, bug), step)
+                        if np.all(close_mask(np.array(path), wrong, TRAJ_RTOL * 10, TRAJ_ATOL * 10)):
+                            matching.add(_mistake_of(bug))
+                mistake = matching.pop() if len(matching) == 1 else None
                 agree_en = f"; steps 0–{step - 1} agree" if step > 1 else "; the very first update already differs"
                 agree_ja = f"。0〜{step - 1} ステップ目までは一致しています" if step > 1 else \
                     "。最初の 1 回目の更新で既に違います"

@@ -1,5 +1,6 @@
 # Adam uses beta2 for the first moment and beta1 for the second.
 # expect-fail: Adam.update, Adam.step_count, Adam.trajectory
+# expect-mistake: Adam.update=adam-betas-swapped, Adam.step_count=adam-betas-swapped
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # Adam divides by r instead of √r.
 # expect-fail: Adam.update, Adam.step_count, Adam.trajectory
+# expect-mistake: Adam.update=optimizer-no-sqrt, Adam.step_count=optimizer-no-sqrt, Adam.trajectory=optimizer-no-sqrt
 import numpy as np
 
 

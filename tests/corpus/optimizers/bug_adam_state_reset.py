@@ -1,5 +1,6 @@
 # Adam re-creates its moments m, v on every call (the step count is kept).
 # expect-fail: Adam.update, Adam.step_count, Adam.trajectory
+# expect-mistake: Adam.update=adam-state-reset, Adam.step_count=adam-state-reset, Adam.trajectory=adam-state-reset
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # Adam increases t AFTER the step: at the first call 1 − β^0 = 0 (division by zero).
 # expect-fail: Adam.update, Adam.step_count, Adam.trajectory
+# expect-mistake: Adam.update=adam-step-count-after, Adam.step_count=adam-step-count-after
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # "Nesterov" implemented as plain momentum.
 # expect-fail: Nesterov.update, Nesterov.trajectory
+# expect-mistake: Nesterov.update=nesterov-as-momentum
 import numpy as np
 
 

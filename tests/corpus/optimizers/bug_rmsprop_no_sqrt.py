@@ -1,5 +1,6 @@
 # RMSprop divides by h instead of √h.
 # expect-fail: RMSprop.update, RMSprop.trajectory
+# expect-mistake: RMSprop.update=optimizer-no-sqrt, RMSprop.trajectory=optimizer-no-sqrt
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # Gradient ASCENT: the sign of SGD's step is wrong.
 # expect-fail: SGD.update, SGD.trajectory
+# expect-mistake: SGD.update=optimizer-step-sign
 import numpy as np
 
 
