@@ -105,6 +105,27 @@ CATALOGUE: tuple[Mistake, ...] = (
     _m("sigmoid-derivative-without-dout", "5.1", "dout not multiplied in", "dout を掛けていない",
        "backward must return dout·(local derivative) — the chain rule multiplies by the incoming gradient (§3.2).",
        "backward は dout ×(局所的な微分)を返します。連鎖律で上流からの勾配を掛けます(§3.2)。"),
+    # ---------------------------------------------------------------- contract of every function / loss layer
+    _m("loss-backward-ignores-dout", "5.1", "A loss layer's backward ignores dout", "損失レイヤの backward が dout を無視している",
+       "backward(dout) must return dout·(y − t)/N: the chain rule multiplies the local gradient by the gradient "
+       "that comes in, and the grader also calls it with dout ≠ 1 (EXERCISES.md, general rules). The book's "
+       "SoftmaxWithLoss returns (y − t)/N whatever dout is: multiply by dout (§3.2, §5.1).",
+       "backward(dout) は dout·(y − t)/N を返します。連鎖律では上流から来た勾配を局所的な勾配に掛けます。"
+       "採点では dout ≠ 1 でも呼び出します(EXERCISES.md の一般規則)。書籍の SoftmaxWithLoss は dout に"
+       "関係なく (y − t)/N を返すので、dout を掛けてください(§3.2、§5.1)。"),
+    _m("loss-backward-dout-required", "5.1", "backward(dout) without the default dout=1",
+       "backward(dout) に既定値 dout=1 がない",
+       "A loss layer is the last layer: it is called as backward() without an argument, so its signature is "
+       "`def backward(self, dout=1):` (EXERCISES.md: defaults are part of the contract).",
+       "損失レイヤは最後の層なので、引数なしの backward() で呼ばれます。シグネチャは "
+       "`def backward(self, dout=1):` です(EXERCISES.md: 既定値も仕様の一部です)。"),
+    _m("input-modified-in-place", "", "An input array modified in place", "入力配列をその場で書き換えている",
+       "A function or method must not change the arrays it is given (dout included): `x -= ...`, "
+       "`x[mask] = 0`, `y += 1e-7`, `np.exp(x, out=x)` write into the caller's array. Compute a new array "
+       "(`x = x - ...`, `np.log(y + 1e-7)`) or work on `x.copy()` (EXERCISES.md, general rules).",
+       "関数やメソッドは渡された配列(dout を含む)を変更してはいけません。`x -= ...`、`x[mask] = 0`、"
+       "`y += 1e-7`、`np.exp(x, out=x)` は呼び出し側の配列に書き込みます。新しい配列を作る(`x = x - ...`、"
+       "`np.log(y + 1e-7)`)か、`x.copy()` に対して操作してください(EXERCISES.md の一般規則)。"),
     # ---------------------------------------------------------------- optimizers
     _m("momentum-sign", "6.1", "Momentum: sign error", "モメンタム: 符号の誤り",
        "v ← αv − λg, then θ ← θ + v (§6.1): the gradient is subtracted inside v and v is added to θ.",
@@ -149,7 +170,22 @@ CATALOGUE: tuple[Mistake, ...] = (
     _m("optimizer-modifies-grads", "6.3", "grads modified", "grads を書き換えている",
        "update must not change the gradients it is given (e.g. `grads[key] *= lr`); compute a new array.",
        "update は渡された勾配を変更してはいけません(`grads[key] *= lr` など)。新しい配列を作ってください。"),
+    _m("default-value-wrong", "", "A default value differs from the spec", "既定値が仕様と違う",
+       "Defaults are part of the contract (EXERCISES.md, general rules): called without that argument, your "
+       "code must do what the spec's signature says — e.g. Adam(lr=0.001, beta1=0.9, beta2=0.999), "
+       "RMSprop(decay_rate=0.99), MultiLayerNet(weight_init_std=0.01) — and yours uses another value.",
+       "既定値も仕様の一部です(EXERCISES.md の一般規則)。その引数を渡さずに呼んだとき、仕様のシグネチャどおりに"
+       "動く必要があります(例: Adam(lr=0.001, beta1=0.9, beta2=0.999)、RMSprop(decay_rate=0.99)、"
+       "MultiLayerNet(weight_init_std=0.01))。あなたのコードは別の値を使っています。"),
     # ---------------------------------------------------------------- initialisation
+    _m("bias-not-zero", "7", "Biases do not start at 0", "バイアスの初期値が 0 でない",
+       "Only the weights are drawn at random; every bias starts at 0: np.zeros(n_out) (§7).",
+       "乱数で初期化するのは重みだけです。バイアスはすべて 0 から始めます: np.zeros(n_out)(§7)。"),
+    _m("weight-init-std-ignored", "7", "A float weight_init_std is ignored", "数値の weight_init_std を無視している",
+       "A float weight_init_std is the standard deviation of every W: np.random.randn(n_in, n_out) * "
+       "weight_init_std. Your net draws with a fixed standard deviation of 0.01 whatever is passed (§7).",
+       "数値の weight_init_std はすべての W の標準偏差です: np.random.randn(n_in, n_out) * weight_init_std。"
+       "あなたのネットワークは渡された値に関係なく標準偏差 0.01 で初期化しています(§7)。"),
     _m("glorot-book-form", "7.2", "Glorot with 1/n_in (the book's form)", "Glorot の初期値を 1/n_in で計算している",
        "The text's Glorot–Bengio variance is 2/(n_in + n_out) (§7.2), not 1/n_in.",
        "テキストの Glorot–Bengio の初期値の分散は 2/(n_in + n_out) です(§7.2)。1/n_in ではありません。"),

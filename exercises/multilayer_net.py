@@ -64,8 +64,12 @@ class Cfg:
         return (n_in, n_out) if key[0] == "W" else (n_out,)
 
     def ctor(self, init=0.01) -> dict:
-        return {"input_size": self.input_size, "hidden_size_list": list(self.hidden),
-                "output_size": self.output_size, "activation": self.activation, "weight_init_std": init}
+        """Constructor keywords; ``init=None``: weight_init_std not passed (the default, 0.01)."""
+        kw = {"input_size": self.input_size, "hidden_size_list": list(self.hidden),
+              "output_size": self.output_size, "activation": self.activation, "weight_init_std": init}
+        if init is None:
+            del kw["weight_init_std"]
+        return kw
 
     def label(self, init=None) -> str:
         extra = f", weight_init_std={init!r}" if init is not None else ""
@@ -101,13 +105,43 @@ MISTAKES = (
             M("Layer l's variance uses ITS OWN fan-in N_{l−1} (the size of the previous layer), not input_size.",
               "第 l 層の分散にはその層への入力数 N_{l−1}(前の層のサイズ)を使います。input_size ではありません。"),
             "7.2"),
+    Mistake("activation-ignored",
+            M("activation argument ignored", "activation の指定を無視している"),
+            M('activation="relu" builds ReLU layers, activation="sigmoid" Sigmoid layers after every hidden Affine: '
+              "your net uses the other one.",
+              'activation="relu" なら ReLU、activation="sigmoid" なら Sigmoid の層を各中間 Affine 層の後に置きます。'
+              "あなたのネットワークは逆の活性化関数を使っています。"), "5.3"),
+    Mistake("output-activation",
+            M("an activation after the last Affine", "最後の Affine の後にも活性化関数がある"),
+            M("The last Affine layer gives the scores directly: no activation after it (the softmax is in last_layer).",
+              "最後の Affine 層の出力がそのままスコアです。その後に活性化関数は置きません(ソフトマックスは last_layer)。"),
+            "5.3"),
+    Mistake("gradient-missing-bias",
+            M("gradient without the biases", "gradient にバイアスの勾配がない"),
+            M("gradient returns a dict like params: grads['W1'], grads['b1'], …, grads['bL'] — the biases' gradients "
+              "(each Affine layer's db) too.",
+              "gradient は params と同じキーの辞書を返します: grads['W1']、grads['b1']、…、grads['bL']。バイアスの勾配"
+              "(各 Affine 層の db)も必要です。"), "5.3"),
+    Mistake("loss-layer-in-layers",
+            M("the loss layer inside layers", "損失の層が layers に入っている"),
+            M("self.layers holds the Affine and activation layers only; the SoftmaxWithLoss is self.last_layer.",
+              "self.layers には Affine 層と活性化関数の層だけを入れます。SoftmaxWithLoss は self.last_layer です。"),
+            "5.3"),
+    Mistake("numerical-gradient-too-slow",
+            M("gradient by numerical differentiation", "gradient を数値微分で計算している"),
+            M("Numerical differentiation needs two forward passes per parameter: far too slow to train. gradient must "
+              "use backpropagation (§5.3).",
+              "数値微分はパラメータ 1 つにつき 2 回の順伝播が必要で、学習には遅すぎます。gradient は誤差逆伝播法で"
+              "計算します(§5.3)。"), "5.3"),
     Mistake("init-uses-n-out",
             M("initialisation from the layer's output size", "出力側のサイズで初期化"),
             M("He's variance is 2/N_{l−1}, with N_{l−1} the number of INPUTS of the layer (rows of W_l).",
               "He の分散は 2/N_{l−1} で、N_{l−1} はその層の入力数(W_l の行数)です。"), "7.2"),
 ) + tuple(catalogue.MISTAKES[mid] for mid in (
     "he-variance-1-over-n", "glorot-book-form", "ce-sum-not-mean", "backward-missing-1-over-n",
-    "sigmoid-backward-from-x", "relu-mask-inverted", "affine-dw-transpose", "affine-db-not-summed"))
+    "sigmoid-backward-from-x", "relu-mask-inverted", "affine-dw-transpose", "affine-db-not-summed",
+    "default-value-wrong", "loss-backward-ignores-dout", "loss-backward-dout-required", "bias-not-zero",
+    "weight-init-std-ignored"))
 _MISTAKE = {m.id: m for m in MISTAKES}
 
 # ---------------------------------------------------------------------------------------- numpy model
@@ -284,29 +318,52 @@ def check_params(ctx: ItemContext):
             bias = params[f"b{i}"]
             if np.any(bias != 0):
                 raise Fail(M(f"{cfg.label(0.01)}.params['b{i}'] is not zero: biases start at 0 (§7).",
-                             f"{cfg.label(0.01)}.params['b{i}'] が 0 ではありません。バイアスの初期値は 0 です(§7)。"))
+                             f"{cfg.label(0.01)}.params['b{i}'] が 0 ではありません。バイアスの初期値は 0 です(§7)。"),
+                           mistake=_MISTAKE["bias-not-zero"])
 
 
 def _init_check(init_values: tuple, formula, cfg: Cfg):
     def check(ctx: ItemContext):
         for init in init_values:
-            _, _, params = _open(ctx, cfg, init)
-            for i in range(1, cfg.depth + 1):
-                n_in, n_out = cfg.sizes[i - 1], cfg.sizes[i]
-                var, text = formula(init, n_in, n_out)
-                wrong = {}
-                if isinstance(init, str):
-                    if init in ("he", "relu"):
-                        wrong[_MISTAKE["he-variance-1-over-n"]] = 1.0 / n_in
-                        wrong[_MISTAKE["init-uses-n-out"]] = 2.0 / n_out
-                        wrong[_MISTAKE["init-same-size-every-layer"]] = 2.0 / cfg.input_size
-                    else:
-                        wrong[_MISTAKE["glorot-book-form"]] = 1.0 / n_in
-                check_mean_var(params[f"W{i}"], float(np.sqrt(var)),
-                               M(f"{cfg.label(init)}: params['W{i}'] (layer {i}, {n_in} → {n_out})",
-                                 f"{cfg.label(init)}: params['W{i}'](第 {i} 層、{n_in} → {n_out})"), text,
-                               {m: v for m, v in wrong.items() if not np.isclose(v, var)})
+            if init is None:  # weight_init_std not passed: the default 0.01 (EXERCISES.md)
+                try:
+                    _check_init(ctx, init, formula, cfg)
+                except Fail as fail:
+                    try:
+                        _check_init(ctx, 0.01, formula, cfg)
+                    except Fail:
+                        raise fail from None
+                    fail.msg = fail.msg + M(
+                        "With weight_init_std=0.01 passed explicitly your net is right: the default value in your "
+                        "__init__ differs from the spec's weight_init_std=0.01.",
+                        "weight_init_std=0.01 を明示的に渡すと正しいので、__init__ の既定値が仕様の "
+                        "weight_init_std=0.01 と違います。")
+                    fail.mistake = _MISTAKE["default-value-wrong"]
+                    raise
+                continue
+            _check_init(ctx, init, formula, cfg)
     return check
+
+
+def _check_init(ctx: ItemContext, init, formula, cfg: Cfg):
+    _, _, params = _open(ctx, cfg, init)
+    for i in range(1, cfg.depth + 1):
+        n_in, n_out = cfg.sizes[i - 1], cfg.sizes[i]
+        var, text = formula(init, n_in, n_out)
+        wrong = {}
+        if isinstance(init, str):
+            if init in ("he", "relu"):
+                wrong[_MISTAKE["he-variance-1-over-n"]] = 1.0 / n_in
+                wrong[_MISTAKE["init-uses-n-out"]] = 2.0 / n_out
+                wrong[_MISTAKE["init-same-size-every-layer"]] = 2.0 / cfg.input_size
+            else:
+                wrong[_MISTAKE["glorot-book-form"]] = 1.0 / n_in
+        elif init is not None:
+            wrong[_MISTAKE["weight-init-std-ignored"]] = 0.01 ** 2
+        check_mean_var(params[f"W{i}"], float(np.sqrt(var)),
+                       M(f"{cfg.label(init)}: params['W{i}'] (layer {i}, {n_in} → {n_out})",
+                         f"{cfg.label(init)}: params['W{i}'](第 {i} 層、{n_in} → {n_out})"), text,
+                       {m: v for m, v in wrong.items() if not np.isclose(v, var)})
 
 
 INIT_CFG = (400, (100, 300), 30)  # W1 40 000, W2 30 000, W3 9 000 values; n_in ≠ n_out everywhere
@@ -322,6 +379,9 @@ def _xavier(init, n_in, n_out):
 
 
 def _float(init, n_in, n_out):
+    if init is None:
+        return 0.01 ** 2, M("weight_init_std not given: the default 0.01 is the standard deviation of every layer",
+                            "weight_init_std の指定なし: 既定値 0.01 がすべての層の標準偏差")
     return init ** 2, M(f"weight_init_std = {init} is the standard deviation of every layer",
                         f"weight_init_std = {init} はすべての層の標準偏差")
 
@@ -335,9 +395,12 @@ def check_predict(ctx: ItemContext):
         y = b.method(net, "predict", x)
         b.run()
         expected = _ref_net(cfg, params).predict(x)
+        other = Cfg(cfg.input_size, cfg.hidden, cfg.output_size, "sigmoid" if cfg.activation == "relu" else "relu")
         try:
             assert_close(y.value, expected, M(f"predict(x) of {cfg.label()}", f"{cfg.label()} の predict(x)"),
-                         variants=ctx.variants(predict_returns_probabilities=softmax(expected)))
+                         variants=ctx.variants(predict_returns_probabilities=softmax(expected),
+                                               activation_ignored=_ref_net(other, params).predict(x),
+                                               output_activation=sigmoid(expected)))
         except Fail as f:
             raise _not_shared(f, y.value, original, x, cfg) from None
 
@@ -467,8 +530,10 @@ def _grad_dict(value, cfg: Cfg, shape_variants: dict | None = None) -> dict:
     out = {}
     for key in cfg.keys():
         if key not in value:
+            no_bias = key[0] == "b" and all(k in value for k in cfg.keys() if k[0] == "W")
             raise Fail(M(f"gradient(x, t) of {label} has no key {key!r} (keys: {', '.join(map(str, value))}).",
-                         f"{label} の gradient(x, t) にキー {key!r} がありません(キー: {', '.join(map(str, value))})。"))
+                         f"{label} の gradient(x, t) にキー {key!r} がありません(キー: {', '.join(map(str, value))})。"),
+                       mistake=_MISTAKE["gradient-missing-bias"] if no_bias else None)
         what = M(f"gradient(x, t)[{key!r}] of {label}", f"{label} の gradient(x, t)[{key!r}]")
         arr = as_array(value[key], what)
         if arr.shape != cfg.shape(key):
@@ -549,7 +614,7 @@ def check_layers(ctx: ItemContext):
             b.run()
         except StudentError:
             if "loss" in names[-1].lower():
-                raise Fail(loss_last) from None
+                raise Fail(loss_last, mistake=_MISTAKE["loss-layer-in-layers"]) from None
             raise
         expected = _ref_net(cfg, params).predict(x)
         try:
@@ -563,39 +628,72 @@ def check_layers(ctx: ItemContext):
                                    f"(期待値: Affine → 活性化関数 → … → Affine の {2 * cfg.depth - 1} 層を通したスコア)"))
         except Fail as f:
             if "loss" in names[-1].lower():
-                raise Fail(loss_last) from None
+                raise Fail(loss_last, mistake=_MISTAKE["loss-layer-in-layers"]) from None
             raise _not_shared(f, h.value, original, x, cfg) from None
 
 
+DOUT = 2.5
+
+
 def check_last_layer(ctx: ItemContext):
+    """forward(scores, t); backward() (no argument: dout=1 is the default) and backward(2.5) on the same object
+    (EXERCISES.md: a loss layer's backward scales by the dout it is given)."""
     cfg = RELU_CFGS[0]
     s = ctx.randn(N_BATCH, cfg.output_size, scale=0.5)
     t = ctx.one_hot(N_BATCH, cfg.output_size)
     ref = RefSoftmaxWithLoss()
     expected_loss = ref.forward(s, t)
     expected_dx = ref.backward()
-    for args in ((), (1.0,)):
-        b = ctx.batch()
-        net = b.new("MultiLayerNet", **cfg.ctor())
-        last = b.attr(net, "last_layer", want=False)
-        loss = b.method(last, "forward", s, t)
-        dx = b.method(last, "backward", *args)
-        try:
-            b.run()
-        except StudentError as exc:
-            if not args and exc.info.get("type") == "TypeError" and "argument" in exc.info.get("message", ""):
-                continue
-            raise
-        break
-    what = M(f"{cfg.label()}.last_layer.forward(scores, t)", f"{cfg.label()}.last_layer.forward(scores, t)")
+    label = f"{cfg.label()}.last_layer"
+    b = ctx.batch()
+    net = b.new("MultiLayerNet", **cfg.ctor())
+    last = b.attr(net, "last_layer", want=False)
+    loss = b.method(last, "forward", s, t)
+    dx = b.method(last, "backward")
+    dx_scaled = b.method(last, "backward", DOUT)
+    try:
+        b.run()
+    except StudentError as exc:
+        if exc.info.get("type") == "TypeError" and "argument" in exc.info.get("message", ""):
+            raise Fail(M(f"{label}.backward() (no argument) raised TypeError: {exc.info.get('message', '')}. The "
+                         "loss layer is the last layer and is called without dout: its signature is "
+                         "`def backward(self, dout=1):`.",
+                         f"{label}.backward()(引数なし)が TypeError になりました: {exc.info.get('message', '')}。"
+                         "損失の層は最後の層なので dout なしで呼ばれます。シグネチャは `def backward(self, dout=1):` "
+                         "です。"), mistake=_MISTAKE["loss-backward-dout-required"]) from None
+        raise
+    what = M(f"{label}.forward(scores, t)", f"{label}.forward(scores, t)")
     assert_close(as_scalar(loss.value, what), expected_loss, what, atol=1e-6 + _delta_slack_loss(s, t),
                  context=M("(last_layer is a SoftmaxWithLoss: the mean cross-entropy of softmax(scores))",
                            "(last_layer は SoftmaxWithLoss: softmax(scores) の交差エントロピーの平均)"),
                  variants=ctx.variants(ce_sum_not_mean=N_BATCH * expected_loss))
-    back = f"{cfg.label()}.last_layer.backward()"
-    assert_close(dx.value, expected_dx, M(back, back),
-                 context=M("(expected (y − t)/N)", "(期待値は (y − t)/N)"),
-                 variants=ctx.variants(backward_missing_1_over_n=N_BATCH * expected_dx))
+    slack = _delta_slack_dx(s, t)
+    back = f"{label}.backward()"
+    first = assert_close(dx.value, expected_dx, M(back, back), atol=1e-6 + slack,
+                         context=M("(expected (y − t)/N)", "(期待値は (y − t)/N)"),
+                         variants=ctx.variants(backward_missing_1_over_n=N_BATCH * expected_dx))
+    back = f"{label}.backward({DOUT})"
+    try:
+        assert_close(dx_scaled.value, DOUT * expected_dx, M(back, back), atol=1e-6 + DOUT * slack,
+                     context=M(f"(expected dout·(y − t)/N with dout = {DOUT})",
+                               f"(期待値は dout·(y − t)/N、dout = {DOUT})"),
+                     variants=ctx.variants(loss_backward_ignores_dout=first,
+                                           backward_missing_1_over_n=DOUT * N_BATCH * expected_dx))
+    except Fail as fail:
+        if fail.mistake is not None and fail.mistake.id == "loss-backward-ignores-dout":
+            fail.msg = fail.msg + M(f"backward(dout={DOUT}) returned the same dx as backward(): the result must be "
+                                    "multiplied by dout.",
+                                    f"backward(dout={DOUT}) が backward() と同じ dx を返しました。結果に dout を掛ける"
+                                    "必要があります。")
+        raise
+
+
+def _delta_slack_dx(scores, t) -> np.ndarray:
+    """The effect of δ = DELTA_MAX inside the log on (y − t)/N (row by row the factor y_t/(y_t + δ))."""
+    y = softmax(scores)
+    y_t = np.sum(y * t, axis=1, keepdims=True)
+    d = (y - t) / scores.shape[0]
+    return np.abs(d * (y_t / (y_t + DELTA_MAX)) - d)
 
 
 # Training: blobs in 20 dimensions, 5 classes; 100 samples, full-batch SGD.
@@ -652,7 +750,8 @@ def check_train(ctx: ItemContext):
                          f"{cfg.label('he')} の学習(100 個のデータで SGD を {TRAIN_STEPS} ステップ、パラメータ "
                          f"{sum(v.size for v in theta.values())} 個)が {TRAIN_BUDGET:g} 秒以内に終わりませんでした"
                          f"({step} ステップ目で停止)。gradient はベクトル化した NumPy の誤差逆伝播で計算します(数値微分は"
-                         "パラメータごとに 2 回の順伝播が必要で、遅すぎます)。")) from None
+                         "パラメータごとに 2 回の順伝播が必要で、遅すぎます)。"),
+                       mistake=_MISTAKE["numerical-gradient-too-slow"] if step <= 2 else None) from None
         grads = _grad_dict(g.value, cfg)
         for k in theta:
             theta[k] = theta[k] - TRAIN_LR * grads[k]
@@ -715,7 +814,7 @@ EXERCISE = Exercise(
     notebooks=("2-4_多層NN(分類).ipynb",),
     items=(
         Item("MultiLayerNet.params", 1, check_params, H_PARAMS, "5.3", kind="class"),
-        Item("MultiLayerNet.init_std", 1, _init_check((0.05, 1.0), _float, Cfg(_CI[0], _CI[1], _CI[2], "relu")),
+        Item("MultiLayerNet.init_std", 1, _init_check((0.05, 1.0, None), _float, Cfg(_CI[0], _CI[1], _CI[2], "relu")),
              H_INIT_STD, "7", kind="class"),
         Item("MultiLayerNet.init_he", 1, _init_check(("he", "relu"), _he, Cfg(_CI[0], _CI[1], _CI[2], "relu")),
              H_HE, "7.2", kind="class"),

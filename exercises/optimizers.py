@@ -88,7 +88,7 @@ def reference_optimizer(name: str, kw: dict):
 MISTAKES = tuple(catalogue.MISTAKES[mid] for mid in (
     "optimizer-rebinds-params", "optimizer-modifies-grads", "momentum-sign", "momentum-no-velocity",
     "nesterov-book-order", "adagrad-no-accumulation", "rmsprop-decay-swapped", "adam-no-bias-correction",
-    "adam-lr-compounded", "adam-step-per-key"))
+    "adam-lr-compounded", "adam-step-per-key", "default-value-wrong"))
 
 def _mk(mid: str, section: str, title_en: str, title_ja: str, en: str, ja: str) -> Mistake:
     return Mistake(id=mid, title=M(title_en, title_ja), explanation=M(en, ja), section=section)
@@ -129,13 +129,6 @@ MISTAKES = MISTAKES + (
         "コンストラクタに渡された値(lr、momentum、decay_rate、beta1、beta2)を使います。あなたの update は仕様の"
         "既定値をコードに埋め込んだように動いています。`self.momentum = momentum` のように保存し、update では "
         "`self.momentum` を使います。"),
-    _mk("optimizer-default-wrong", "6", "A default value differs from the spec", "既定値が仕様と違う",
-        "Defaults are part of the contract (EXERCISES.md §8): SGD(lr=0.01), Momentum/Nesterov(lr=0.01, "
-        "momentum=0.9), AdaGrad(lr=0.01), RMSprop(lr=0.01, decay_rate=0.99), Adam(lr=0.001, beta1=0.9, "
-        "beta2=0.999). Called without arguments, your optimizer uses other values.",
-        "既定値も仕様の一部です(EXERCISES.md §8): SGD(lr=0.01)、Momentum/Nesterov(lr=0.01, momentum=0.9)、"
-        "AdaGrad(lr=0.01)、RMSprop(lr=0.01, decay_rate=0.99)、Adam(lr=0.001, beta1=0.9, beta2=0.999)。"
-        "引数なしで作ると、あなたの最適化手法は別の値を使っています。"),
     _mk("optimizer-eps-missing", "6", "No ε in the denominator", "分母に ε がない",
         "Where a gradient is exactly 0 the accumulated square is 0 too, and g/√h = 0/0 = nan: add a small ε "
         "(≤ 1e-5, e.g. 1e-7) to the denominator, g/(√h + ε) (§6).",
@@ -506,17 +499,18 @@ def _check_defaults(ctx: ItemContext, name: str, keys: dict[str, tuple]):
         value_text = f"{value:.9g}"
     else:
         value_text = fmt(value)
-    mistake = _MISTAKE["optimizer-default-wrong"] if spelled else \
+    mistake = _MISTAKE["default-value-wrong"] if spelled else \
         _which_mistake(name, DEFAULTS[name], params0, grads_seq, got, RTOL[name])
     call = f"{name}()"
     raise Fail(_nan_note(name, got[step - 1][key]) + M(
         f"{call} (no arguments): update call {step} changed {_key_msg(key, idx)} by {value_text}, expected "
         f"{_expected_text(low, high)} — what {name}({_hp(DEFAULTS[name])}) gives."
         + (f" With these values passed explicitly your {name} is right, so a default value in your __init__ "
-           "differs from the spec's." if spelled else ""),
+           f"differs from the spec's: {name}({_hp(DEFAULTS[name])})." if spelled else ""),
         f"{call}(引数なし): {step} 回目の update で {_key_msg(key, idx)} の変化量が {value_text} ですが、期待値は "
         f"{_expected_text_ja(low, high)}({name}({_hp(DEFAULTS[name])}) の結果)です。"
-        + (f"これらの値を明示的に渡すとあなたの {name} は正しいので、__init__ の既定値が仕様と違います。"
+        + (f"これらの値を明示的に渡すとあなたの {name} は正しいので、__init__ の既定値が仕様"
+           f"({name}({_hp(DEFAULTS[name])}))と違います。"
            if spelled else "")), mistake=mistake)
 
 

@@ -1,5 +1,6 @@
 # activation is ignored: every hidden layer is a Sigmoid (also for activation="relu").
 # expect-fail: MultiLayerNet.predict, MultiLayerNet.loss, MultiLayerNet.gradient, MultiLayerNet.layers, MultiLayerNet.train
+# expect-mistake: MultiLayerNet.predict=activation-ignored
 # (gradient_check passes: its own loss and gradient agree — both use the sigmoid)
 import numpy as np
 from collections import OrderedDict
@@ -102,7 +103,7 @@ class SoftmaxWithLoss:
             dx = self.y.copy()
             dx[np.arange(batch_size), self.t] -= 1
             dx = dx / batch_size
-        return dx
+        return dx * dout  # the book's version returns dx alone (it is only ever called with dout=1)
 
 
 class MultiLayerNet:

@@ -1,5 +1,6 @@
 # Biases drawn at random like the weights instead of starting at 0.
 # expect-fail: MultiLayerNet.params
+# expect-mistake: MultiLayerNet.params=bias-not-zero
 import numpy as np
 from collections import OrderedDict
 
@@ -101,7 +102,7 @@ class SoftmaxWithLoss:
             dx = self.y.copy()
             dx[np.arange(batch_size), self.t] -= 1
             dx = dx / batch_size
-        return dx
+        return dx * dout  # the book's version returns dx alone (it is only ever called with dout=1)
 
 
 class MultiLayerNet:

@@ -1,6 +1,7 @@
 # A Sigmoid after the LAST Affine too: predict returns squashed values, not scores (the arg-max, and
 # so accuracy, is unchanged; the softmax of values in (0, 1) cannot fit the data).
 # expect-fail: MultiLayerNet.predict, MultiLayerNet.loss, MultiLayerNet.gradient, MultiLayerNet.layers, MultiLayerNet.train
+# expect-mistake: MultiLayerNet.predict=output-activation
 import numpy as np
 from collections import OrderedDict
 
@@ -102,7 +103,7 @@ class SoftmaxWithLoss:
             dx = self.y.copy()
             dx[np.arange(batch_size), self.t] -= 1
             dx = dx / batch_size
-        return dx
+        return dx * dout  # the book's version returns dx alone (it is only ever called with dout=1)
 
 
 class MultiLayerNet:

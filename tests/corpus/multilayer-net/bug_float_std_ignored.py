@@ -1,5 +1,6 @@
 # A float weight_init_std is ignored: always 0.01.
 # expect-fail: MultiLayerNet.init_std
+# expect-mistake: MultiLayerNet.init_std=weight-init-std-ignored
 import numpy as np
 from collections import OrderedDict
 
@@ -101,7 +102,7 @@ class SoftmaxWithLoss:
             dx = self.y.copy()
             dx[np.arange(batch_size), self.t] -= 1
             dx = dx / batch_size
-        return dx
+        return dx * dout  # the book's version returns dx alone (it is only ever called with dout=1)
 
 
 class MultiLayerNet:

@@ -1,5 +1,6 @@
 # gradient returns the weights' gradients only (no b1, b2, ...).
 # expect-fail: MultiLayerNet.gradient, MultiLayerNet.gradient_check, MultiLayerNet.train
+# expect-mistake: MultiLayerNet.gradient=gradient-missing-bias
 import numpy as np
 from collections import OrderedDict
 
@@ -101,7 +102,7 @@ class SoftmaxWithLoss:
             dx = self.y.copy()
             dx[np.arange(batch_size), self.t] -= 1
             dx = dx / batch_size
-        return dx
+        return dx * dout  # the book's version returns dx alone (it is only ever called with dout=1)
 
 
 class MultiLayerNet:

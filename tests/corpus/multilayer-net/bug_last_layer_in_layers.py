@@ -1,5 +1,6 @@
 # The SoftmaxWithLoss layer is stored at the end of layers too (predict skips it).
 # expect-fail: MultiLayerNet.layers
+# expect-mistake: MultiLayerNet.layers=loss-layer-in-layers
 import numpy as np
 from collections import OrderedDict
 
@@ -101,7 +102,7 @@ class SoftmaxWithLoss:
             dx = self.y.copy()
             dx[np.arange(batch_size), self.t] -= 1
             dx = dx / batch_size
-        return dx
+        return dx * dout  # the book's version returns dx alone (it is only ever called with dout=1)
 
 
 class MultiLayerNet:

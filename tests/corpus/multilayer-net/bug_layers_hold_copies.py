@@ -102,7 +102,7 @@ class SoftmaxWithLoss:
             dx = self.y.copy()
             dx[np.arange(batch_size), self.t] -= 1
             dx = dx / batch_size
-        return dx
+        return dx * dout  # the book's version returns dx alone (it is only ever called with dout=1)
 
 
 class MultiLayerNet:

@@ -1,6 +1,6 @@
 # Adam(beta2=0.99) as the default instead of the spec's 0.999 (issue 12)
 # expect-fail: Adam.update
-# expect-mistake: Adam.update=optimizer-default-wrong
+# expect-mistake: Adam.update=default-value-wrong
 # coding: utf-8
 # 2-5-1 最適化法 — the book's common/optimizer.py style (Adam in the implementation form, ε = 1e-7 outside √)
 import numpy as np

@@ -1,6 +1,6 @@
 # Adam(lr=0.01) as the default instead of the spec's lr=0.001 (issue 12: defaults are part of the contract)
 # expect-fail: Adam.update
-# expect-mistake: Adam.update=optimizer-default-wrong
+# expect-mistake: Adam.update=default-value-wrong
 # coding: utf-8
 # 2-5-1 最適化法 — the book's common/optimizer.py style (Adam in the implementation form, ε = 1e-7 outside √)
 import numpy as np

@@ -1,6 +1,6 @@
 # Nesterov(momentum=0.5) as the default instead of the spec's 0.9 (issue 12)
 # expect-fail: Nesterov.update
-# expect-mistake: Nesterov.update=optimizer-default-wrong
+# expect-mistake: Nesterov.update=default-value-wrong
 # coding: utf-8
 # 2-5-1 最適化法 — the book's common/optimizer.py style (Adam in the implementation form, ε = 1e-7 outside √)
 import numpy as np

@@ -1,6 +1,6 @@
 # RMSprop(decay_rate=0.9) as the default instead of the spec's 0.99 (issue 12)
 # expect-fail: RMSprop.update
-# expect-mistake: RMSprop.update=optimizer-default-wrong
+# expect-mistake: RMSprop.update=default-value-wrong
 # coding: utf-8
 # 2-5-1 最適化法 — the book's common/optimizer.py style (Adam in the implementation form, ε = 1e-7 outside √)
 import numpy as np

@@ -1,6 +1,6 @@
 # SGD(lr=0.1) as the default instead of the spec's 0.01 (issue 12)
 # expect-fail: SGD.update
-# expect-mistake: SGD.update=optimizer-default-wrong
+# expect-mistake: SGD.update=default-value-wrong
 # coding: utf-8
 # 2-5-1 最適化法 — the book's common/optimizer.py style (Adam in the implementation form, ε = 1e-7 outside √)
 import numpy as np
