@@ -97,8 +97,29 @@ MISTAKES = (
         "test mode can use them (§8.2).",
         "学習時の forward のたびにバッチの統計量で running_mean と running_var を更新します。"
         "テスト時にそれを使います(§8.2)。"), "8.2"),
+    Mistake("bn-backward-sigma-squared", M(
+        "Batch-norm backward divides by σ² instead of σ",
+        "バッチ正規化の逆伝播で σ ではなく σ² で割っている"), M(
+        "dE/dX = γ/σ (dE/dY − c − X̃·d) with σ = √(v + ε), the standard deviation — not the variance (§8.2).",
+        "dE/dX = γ/σ (dE/dY − c − X̃·d) の σ = √(v + ε) は標準偏差です。分散ではありません(§8.2)。"), "8.2"),
+    Mistake("bn-dgamma-without-xhat", M(
+        "dγ without the factor X̃",
+        "dγ に X̃ が掛かっていない"), M(
+        "y = γ·X̃ + β, so dγ = sum(X̃·dE/dY, axis=0); sum(dE/dY, axis=0) is dβ (§8.2).",
+        "y = γ·X̃ + β なので dγ = sum(X̃·dE/dY, axis=0) です。sum(dE/dY, axis=0) は dβ です(§8.2)。"), "8.2"),
+    Mistake("bn-no-beta", M(
+        "β not added", "β を足していない"), M(
+        "The output is y = γ·X̃ + β: the shift β is missing (§8.2).",
+        "出力は y = γ·X̃ + β です。シフト β がありません(§8.2)。"), "8.2"),
+    Mistake("bn-test-mode-updates-running", M(
+        "Test mode changes the running statistics", "テスト時に移動平均・移動分散を更新している"), M(
+        "With train_flg=False the layer only USES running_mean and running_var; only training forwards update "
+        "them (§8.2). Otherwise the same test batch gives another output on every call.",
+        "train_flg=False のときは running_mean と running_var を使うだけです。更新するのは学習時の forward だけです"
+        "(§8.2)。そうしないと同じテストデータでも呼び出すたびに出力が変わります。"), "8.2"),
 ) + tuple(catalogue.MISTAKES[mid] for mid in ("bn-ddof1", "bn-wrong-axis", "bn-running-reversed",
-                                              "bn-batch-stats-at-test"))
+                                              "bn-batch-stats-at-test", "eps-too-large", "hyperparameter-ignored"))
+BIG_EPS = 1e-3  # beyond the valid ε ≤ 1e-5: what "eps-too-large" looks like
 MISSING_MEAN_TERM, MISSING_XHAT_TERM = MISTAKES[0], MISTAKES[1]
 
 
@@ -109,7 +130,9 @@ def wrong_forward(gamma, beta, x, eps=1e-7):
     unbiased = gamma * xc / np.sqrt(np.sum(xc ** 2, axis=0) / (n - 1) + eps) + beta
     xr = x - x.mean(axis=1, keepdims=True)
     wrong_axis = gamma * xr / np.sqrt(np.mean(xr ** 2, axis=1, keepdims=True) + eps) + beta
-    return {"bn_ddof1": unbiased, "bn_wrong_axis": wrong_axis}
+    no_beta = gamma * xc / np.sqrt(np.mean(xc ** 2, axis=0) + eps)
+    big_eps = gamma * xc / np.sqrt(np.mean(xc ** 2, axis=0) + BIG_EPS) + beta
+    return {"bn_ddof1": unbiased, "bn_wrong_axis": wrong_axis, "bn_no_beta": no_beta, "eps_too_large": big_eps}
 
 
 # ------------------------------------------------------------------ forward
@@ -149,7 +172,9 @@ def _backward_variants(ctx, gamma, x, dout, eps=1e-7):
     g = gamma / std
     return {MISSING_MEAN_TERM: g * (dout - xn * d), MISSING_XHAT_TERM: g * (dout - c),
             **ctx.variants(bn_backward_constant_stats=g * dout,
-                           bn_backward_sums_for_means=g * (dout - n * c - xn * n * d))}
+                           bn_backward_sums_for_means=g * (dout - n * c - xn * n * d),
+                           bn_backward_sigma_squared=gamma / std ** 2 * (dout - c - xn * d),
+                           eps_too_large=ref_train(gamma, np.zeros_like(gamma), x, dout, BIG_EPS)[1])}
 
 
 def bn_backward(ctx: ItemContext):
@@ -192,7 +217,9 @@ def bn_param_grads(ctx: ItemContext):
     expected = [ref_train(gamma, beta, x, dout, e)[2] for e in EPS_RANGE]
     xn = (x - x.mean(axis=0)) / x.std(axis=0)
     assert_in_envelope(dgamma.value, expected, M("self.dgamma", "self.dgamma"),
-                       variants=ctx.variants(bn_param_grads_averaged=np.mean(xn * dout, axis=0)))
+                       variants=ctx.variants(bn_param_grads_averaged=np.mean(xn * dout, axis=0),
+                                             bn_dgamma_without_xhat=dout.sum(axis=0),
+                                             eps_too_large=ref_train(gamma, beta, x, dout, BIG_EPS)[2]))
     assert_close(dbeta.value, dout.sum(axis=0), M("self.dbeta", "self.dbeta"),
                  variants=ctx.variants(bn_param_grads_averaged=dout.mean(axis=0)))
 
@@ -214,8 +241,13 @@ def _running_variants(batches, momentum, mean0, var0):
         rev_m = (1 - momentum) * rev_m + momentum * x.mean(axis=0)
         rev_v = (1 - momentum) * rev_v + momentum * x.var(axis=0)
         unb_v = momentum * unb_v + (1 - momentum) * x.var(axis=0, ddof=1)
-    return ({"bn_running_reversed": rev_m, "bn_running_not_updated": mean0},
-            {"bn_running_reversed": rev_v, "bn_ddof1": unb_v, "bn_running_not_updated": var0})
+    out = ({"bn_running_reversed": rev_m, "bn_running_not_updated": mean0},
+           {"bn_running_reversed": rev_v, "bn_ddof1": unb_v, "bn_running_not_updated": var0})
+    if momentum != 0.9:  # the momentum argument ignored (0.9, the default, hard-coded)
+        hm, hv = _expected_running(batches, 0.9, mean0, var0)
+        out[0]["hyperparameter_ignored"] = hm
+        out[1]["hyperparameter_ignored"] = hv
+    return out
 
 
 def _running_from_test_mode(ctx: ItemContext, obj, gamma, beta, d):
@@ -309,9 +341,13 @@ def bn_test_mode(ctx: ItemContext):
 
     assert_in_envelope(y1.value, expected(x1), what("for a batch of one", "データ数 1"),
                        variants=ctx.variants(bn_batch_stats_at_test=batch_stats(x1)))
-    assert_in_envelope(y1_again.value, expected(x1), what(
-        "for the same batch of one, called a second time (test mode must not change the running statistics)",
-        "同じデータ数 1 のバッチで 2 回目の呼び出し。テスト時は移動平均・移動分散を変更しません"))
+    try:
+        assert_in_envelope(y1_again.value, expected(x1), what(
+            "for the same batch of one, called a second time (test mode must not change the running statistics)",
+            "同じデータ数 1 のバッチで 2 回目の呼び出し。テスト時は移動平均・移動分散を変更しません"))
+    except Fail as fail:
+        fail.mistake = ctx.mistake("bn-test-mode-updates-running")  # the first call was right
+        raise
     assert_in_envelope(y5.value, expected(x5), what("for a batch of 5", "データ数 5"),
                        variants=ctx.variants(bn_batch_stats_at_test=batch_stats(x5)))
 

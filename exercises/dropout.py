@@ -32,7 +32,26 @@ MISTAKES = (
         "(np.random.rand(*x.shape), not np.random.rand(x.shape[1])).",
         "マスク M は X と同じ型の配列で、データごとに消去するニューロンが変わります"
         "(np.random.rand(x.shape[1]) ではなく np.random.rand(*x.shape))。"), "9.2"),
-) + tuple(catalogue.MISTAKES[mid] for mid in ("dropout-inverted", "dropout-keep-p", "dropout-new-mask-in-backward"))
+    Mistake("dropout-backward-no-mask", M(
+        "backward without the mask", "backward でマスクを掛けていない"), M(
+        "A dropped unit passes no gradient: backward returns dout·M with the mask of the last forward (§9.2), "
+        "not dout itself.",
+        "消去したニューロンには勾配が流れません。backward は直前の forward のマスクを掛けた dout·M を返します"
+        "(§9.2)。dout そのものではありません。"), "9.2"),
+    Mistake("dropout-same-mask", M(
+        "The same mask on every call", "毎回同じマスクになっている"), M(
+        "Each training forward draws a NEW random mask; reseeding the generator (np.random.seed(...)) inside the "
+        "layer makes every call drop the same units (§9.2).",
+        "学習時の forward のたびに新しい乱数のマスクを作ります。層の中で乱数のシード(np.random.seed(...))を設定"
+        "すると、毎回同じニューロンが消去されます(§9.2)。"), "9.2"),
+    Mistake("dropout-test-no-scaling", M(
+        "Test output not scaled by 1 − p", "テスト時の出力に 1 − p を掛けていない"), M(
+        "Training keeps each unit with probability 1 − p without rescaling, so at test time the output is scaled "
+        "to its expected value: y = x·(1 − p) (§9.2), not y = x.",
+        "学習時は各ニューロンを確率 1 − p でそのまま残すので、テスト時は期待値に合わせて y = x·(1 − p) とします"
+        "(§9.2)。y = x ではありません。"), "9.2"),
+) + tuple(catalogue.MISTAKES[mid] for mid in ("dropout-inverted", "dropout-keep-p", "dropout-new-mask-in-backward",
+                                              "dropout-at-test", "hyperparameter-ignored"))
 
 
 INVERTED = M("That is \"inverted dropout\" (scale by 1/(1−p) while training, identity at test time); the text (§9.2) "
@@ -83,6 +102,8 @@ def _check_fraction(ctx, kept, p, what):
     if abs(dropped - p) <= bound:
         return
     mistake = ctx.mistake("dropout-keep-p") if abs(dropped - (1 - p)) <= bound else None
+    if mistake is None and abs(p - 0.5) > 2 * bound and abs(dropped - 0.5) <= bound:
+        mistake = ctx.mistake("hyperparameter-ignored")  # dropout_ratio ignored: 0.5, the default, hard-coded
     raise Fail(M(f"{what.en}: {dropped:.4f} of the {kept.size} outputs are 0, but with dropout_ratio={p:g} the "
                  f"fraction should be {p:g} (±{bound:.4f}, a range a correct layer leaves with probability below "
                  f"{FALSE_FAIL:g}).",
@@ -138,7 +159,7 @@ def dropout_backward(ctx: ItemContext):
     try:
         assert_close(dx, dout * kept, DX + M("(dout where the forward kept x, 0 where it dropped it)",
                                              "(forward で残した位置では dout、消去した位置では 0)"),
-                     variants=ctx.variants(dropout_inverted=dout * kept / (1 - p)))
+                     variants=ctx.variants(dropout_inverted=dout * kept / (1 - p), dropout_backward_no_mask=dout))
     except Fail as fail:
         name_inverted(fail)
         raise
@@ -156,7 +177,8 @@ def dropout_new_mask(ctx: ItemContext):
         raise Fail(M("Two training forwards of the same x dropped exactly the same units: draw a new mask on "
                      "every forward call (and do not reseed the random generator inside the layer).",
                      "同じ x で学習時の forward を 2 回呼ぶと、まったく同じニューロンが消去されました。forward の"
-                     "たびに新しいマスクを作ってください(層の中で乱数のシードを設定しないでください)。"))
+                     "たびに新しいマスクを作ってください(層の中で乱数のシードを設定しないでください)。"),
+                   mistake=ctx.mistake("dropout-same-mask"))
 
 
 def dropout_test_mode(ctx: ItemContext):
@@ -172,9 +194,20 @@ def dropout_test_mode(ctx: ItemContext):
     try:
         assert_close(y.value, x * (1 - p), Y + M(f"with train_flg=False (dropout_ratio={p:g}: y = x·(1−p))",
                                                  f"(train_flg=False、dropout_ratio={p:g}: y = x·(1−p))"),
-                     variants=ctx.variants(dropout_inverted=x if inverted else None, dropout_keep_p=x * p))
+                     variants=ctx.variants(dropout_inverted=x if inverted else None, dropout_keep_p=x * p,
+                                           dropout_test_no_scaling=None if inverted else x,
+                                           hyperparameter_ignored=x * 0.5))
     except Fail as fail:
         name_inverted(fail)
+        if fail.mistake is None:
+            try:  # some outputs exactly 0 where x is not, the others x (or x/(1−p)): a mask drawn at test time
+                got = as_array(y.value, Y).reshape(x.shape)
+                zero = got == 0
+                rest = np.isclose(got[~zero], x[~zero]) | np.isclose(got[~zero], x[~zero] / (1 - p))
+                if zero.any() and not zero.all() and rest.all():
+                    fail.mistake = ctx.mistake("dropout-at-test")
+            except Exception:  # noqa: BLE001 - best effort
+                pass
         raise
 
 

@@ -170,6 +170,21 @@ CATALOGUE: tuple[Mistake, ...] = (
     _m("optimizer-modifies-grads", "6.3", "grads modified", "grads を書き換えている",
        "update must not change the gradients it is given (e.g. `grads[key] *= lr`); compute a new array.",
        "update は渡された勾配を変更してはいけません(`grads[key] *= lr` など)。新しい配列を作ってください。"),
+    _m("hyperparameter-ignored", "", "A constructor argument is ignored (hard-coded)",
+       "コンストラクタの引数を無視している(値を埋め込んでいる)",
+       "The value passed to the constructor (lr, momentum, decay_rate, beta1, beta2, dropout_ratio, …) must be "
+       "used: your code behaves as if the spec's default value were written into it. Store the argument "
+       "(`self.momentum = momentum`) and use `self.momentum`.",
+       "コンストラクタに渡された値(lr、momentum、decay_rate、beta1、beta2、dropout_ratio など)を使います。"
+       "あなたのコードは仕様の既定値を埋め込んだように動いています。`self.momentum = momentum` のように保存し、"
+       "`self.momentum` を使います。"),
+    _m("eps-too-large", "", "ε too large", "ε が大きすぎる",
+       "ε only guards against a division by zero: any ε ≤ 1e-5 is valid (EXERCISES.md), but yours (e.g. 1e-3) "
+       "changes the results noticeably — for an optimizer the steps of small gradients, for batch "
+       "normalisation every normalised value. Use 1e-7 or 1e-8.",
+       "ε は 0 での割り算を防ぐためだけのものです。1e-5 以下なら何でも構いません(EXERCISES.md)が、あなたの ε"
+       "(例えば 1e-3)は結果を大きく変えます(最適化手法では小さな勾配のステップ、バッチ正規化では正規化した"
+       "すべての値)。1e-7 や 1e-8 を使います。"),
     _m("default-value-wrong", "", "A default value differs from the spec", "既定値が仕様と違う",
        "Defaults are part of the contract (EXERCISES.md, general rules): called without that argument, your "
        "code must do what the spec's signature says — e.g. Adam(lr=0.001, beta1=0.9, beta2=0.999), "
@@ -243,6 +258,11 @@ CATALOGUE: tuple[Mistake, ...] = (
        "1 − p, e.g. mask = np.random.rand(*x.shape) > p. At test time y = x·(1 − p) (§9.2).",
        "dropout_ratio p は出力を 0 にする(消去する)確率で、残す確率は 1 − p です(例: "
        "mask = np.random.rand(*x.shape) > p)。テスト時は y = x·(1 − p) です(§9.2)。"),
+    _m("dropout-at-test", "9.2", "Units dropped at test time", "テスト時にもニューロンを消去している",
+       "With train_flg=False no unit is dropped: y = x·(1 − p), the same output on every call (§9.2). Only "
+       "training draws a mask.",
+       "train_flg=False のときはニューロンを消去しません: y = x·(1 − p) で、何度呼んでも同じ出力です(§9.2)。"
+       "マスクを作るのは学習時だけです。"),
     # ---------------------------------------------------------------- PyTorch autograd (§3.8)
     _m("autograd-backward-non-scalar", "3.8", "backward() on a non-scalar without a gradient",
        "スカラーでない出力に勾配を渡さずに backward() を呼んでいる",

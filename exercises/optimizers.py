@@ -88,7 +88,7 @@ def reference_optimizer(name: str, kw: dict):
 MISTAKES = tuple(catalogue.MISTAKES[mid] for mid in (
     "optimizer-rebinds-params", "optimizer-modifies-grads", "momentum-sign", "momentum-no-velocity",
     "nesterov-book-order", "adagrad-no-accumulation", "rmsprop-decay-swapped", "adam-no-bias-correction",
-    "adam-lr-compounded", "adam-step-per-key", "default-value-wrong"))
+    "adam-lr-compounded", "adam-step-per-key", "default-value-wrong", "hyperparameter-ignored", "eps-too-large"))
 
 def _mk(mid: str, section: str, title_en: str, title_ja: str, en: str, ja: str) -> Mistake:
     return Mistake(id=mid, title=M(title_en, title_ja), explanation=M(en, ja), section=section)
@@ -121,24 +121,11 @@ MISTAKES = MISTAKES + (
         "θ ← θ + v is plain Momentum.",
         "Nesterov は先を見て更新します: θ ← θ + α²v − (1+α)λg、その後 v ← αv − λg(EXERCISES.md §8)。"
         "v ← αv − λg、θ ← θ + v は普通のモメンタムです。"),
-    _mk("optimizer-hyperparameter-ignored", "6", "A constructor argument is ignored (hard-coded)",
-        "コンストラクタの引数を無視している(値を埋め込んでいる)",
-        "The value passed to the constructor (lr, momentum, decay_rate, beta1, beta2) must be used: your update "
-        "behaves as if the spec's default value were written into the code. Store it (`self.momentum = "
-        "momentum`) and use `self.momentum` in update.",
-        "コンストラクタに渡された値(lr、momentum、decay_rate、beta1、beta2)を使います。あなたの update は仕様の"
-        "既定値をコードに埋め込んだように動いています。`self.momentum = momentum` のように保存し、update では "
-        "`self.momentum` を使います。"),
     _mk("optimizer-eps-missing", "6", "No ε in the denominator", "分母に ε がない",
         "Where a gradient is exactly 0 the accumulated square is 0 too, and g/√h = 0/0 = nan: add a small ε "
         "(≤ 1e-5, e.g. 1e-7) to the denominator, g/(√h + ε) (§6).",
         "勾配がちょうど 0 の成分では 2 乗の蓄積も 0 になり、g/√h = 0/0 = nan です。分母に小さな ε(1e-5 以下、"
         "例えば 1e-7)を加えます: g/(√h + ε)(§6)。"),
-    _mk("optimizer-eps-too-large", "6", "ε too large", "ε が大きすぎる",
-        "ε only guards against a division by zero: any ε ≤ 1e-5 is valid (EXERCISES.md), but yours changes the "
-        "steps of small gradients noticeably (e.g. 1e-3). Use 1e-7 or 1e-8.",
-        "ε は 0 での割り算を防ぐためだけのものです。1e-5 以下なら何でも構いません(EXERCISES.md)が、あなたの ε"
-        "(例えば 1e-3)は小さな勾配のステップを大きく変えます。1e-7 や 1e-8 を使います。"),
 )
 _MISTAKE = {m.id: m for m in MISTAKES}
 
@@ -304,7 +291,7 @@ def _other_factories(name: str, kw: dict) -> list:
     out = []
     for hp, default in DEFAULTS[name].items():
         if hp in kw and kw[hp] != default:
-            out.append(("optimizer-hyperparameter-ignored", functools.partial(reference_optimizer, name,
+            out.append(("hyperparameter-ignored", functools.partial(reference_optimizer, name,
                                                                                {**kw, hp: default})))
     if name == "Adam":
         out.append(("adam-betas-swapped", functools.partial(reference_optimizer, name,
@@ -391,7 +378,7 @@ def _which_mistake(name: str, kw: dict, params0: dict, grads_seq: list[dict], go
             # the whole history within what ε from 1e-5 to 1e-2 gives (any placement, either Adam form)
             lo, hi = _envelope(valid_factories(name, kw, (1e-5, 1e-4, 1e-3, 1e-2)), params0, grads_seq)
             if _first_outside(got_changes, lo, hi) is None:
-                return _MISTAKE["optimizer-eps-too-large"]
+                return _MISTAKE["eps-too-large"]
     return None
 
 

@@ -1,5 +1,6 @@
 # Divides by σ² instead of σ in the backward.
 # expect-fail: BatchNormalization.backward
+# expect-mistake: BatchNormalization.backward=bn-backward-sigma-squared
 # テキスト §8.2 の式そのまま(c, d を使う逆伝播)、ε = 1e-8
 import numpy as np
 

@@ -1,5 +1,6 @@
 # dγ = sum(dout) — the x̃ factor forgotten.
 # expect-fail: BatchNormalization.dgamma_dbeta
+# expect-mistake: BatchNormalization.dgamma_dbeta=bn-dgamma-without-xhat
 # テキスト §8.2 の式そのまま(c, d を使う逆伝播)、ε = 1e-8
 import numpy as np
 

@@ -1,5 +1,6 @@
 # The momentum argument is ignored (0.9 hard-coded).
 # expect-fail: BatchNormalization.running_stats
+# expect-mistake: BatchNormalization.running_stats=hyperparameter-ignored
 # テキスト §8.2 の式そのまま(c, d を使う逆伝播)、ε = 1e-8
 import numpy as np
 

@@ -1,5 +1,6 @@
 # y = γ·x̃ — β forgotten in the forward.
 # expect-fail: BatchNormalization.forward, BatchNormalization.test_mode
+# expect-mistake: BatchNormalization.forward=bn-no-beta
 # テキスト §8.2 の式そのまま(c, d を使う逆伝播)、ε = 1e-8
 import numpy as np
 

@@ -1,5 +1,6 @@
 # Test mode also folds the test batch into the running statistics.
 # expect-fail: BatchNormalization.test_mode
+# expect-mistake: BatchNormalization.test_mode=bn-test-mode-updates-running
 # テキスト §8.2 の式そのまま(c, d を使う逆伝播)、ε = 1e-8
 import numpy as np
 

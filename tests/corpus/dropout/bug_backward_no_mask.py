@@ -1,5 +1,6 @@
 # backward returns dout unchanged.
 # expect-fail: Dropout.backward
+# expect-mistake: Dropout.backward=dropout-backward-no-mask
 # 「ゼロから作る Deep Learning」common/layers.py の Dropout
 import numpy as np
 

@@ -1,5 +1,6 @@
 # Reseeds the generator in every forward: the same mask every call.
 # expect-fail: Dropout.new_mask
+# expect-mistake: Dropout.new_mask=dropout-same-mask
 # 「ゼロから作る Deep Learning」common/layers.py の Dropout
 import numpy as np
 

@@ -1,5 +1,6 @@
 # dropout_ratio ignored: 0.5 always.
 # expect-fail: Dropout.forward, Dropout.test_mode
+# expect-mistake: Dropout.forward=hyperparameter-ignored, Dropout.test_mode=hyperparameter-ignored
 # 「ゼロから作る Deep Learning」common/layers.py の Dropout
 import numpy as np
 

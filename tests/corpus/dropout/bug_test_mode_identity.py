@@ -1,5 +1,6 @@
 # Test mode returns x unchanged although training does not rescale (the (1 − p) forgotten).
 # expect-fail: Dropout.test_mode
+# expect-mistake: Dropout.test_mode=dropout-test-no-scaling
 # 「ゼロから作る Deep Learning」common/layers.py の Dropout
 import numpy as np
 

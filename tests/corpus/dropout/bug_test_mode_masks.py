@@ -1,5 +1,6 @@
 # Test mode draws a mask as in training (train_flg ignored).
 # expect-fail: Dropout.test_mode
+# expect-mistake: Dropout.test_mode=dropout-at-test
 # 「ゼロから作る Deep Learning」common/layers.py の Dropout
 import numpy as np
 

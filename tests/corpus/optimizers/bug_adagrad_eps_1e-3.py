@@ -1,6 +1,6 @@
 # AdaGrad with ε = 1e-3 (outside the allowed ≤ 1e-5): the steps of small gradients change (issue 12)
 # expect-fail: AdaGrad.update
-# expect-mistake: AdaGrad.update=optimizer-eps-too-large
+# expect-mistake: AdaGrad.update=eps-too-large
 # coding: utf-8
 # 2-5-1 最適化法 — the book's common/optimizer.py style (Adam in the implementation form, ε = 1e-7 outside √)
 import numpy as np

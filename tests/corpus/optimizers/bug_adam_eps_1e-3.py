@@ -1,6 +1,6 @@
 # Adam with ε = 1e-3 (outside the allowed ≤ 1e-5), implementation form (issue 12)
 # expect-fail: Adam.update, Adam.step_count
-# expect-mistake: Adam.update=optimizer-eps-too-large, Adam.step_count=optimizer-eps-too-large
+# expect-mistake: Adam.update=eps-too-large, Adam.step_count=eps-too-large
 # coding: utf-8
 # 2-5-1 最適化法 — the book's common/optimizer.py style (Adam in the implementation form, ε = 1e-7 outside √)
 import numpy as np

@@ -1,6 +1,6 @@
 # Momentum ignores its `momentum` argument (always 0.9): right for the defaults only.
 # expect-fail: Momentum.update
-# expect-mistake: Momentum.update=optimizer-hyperparameter-ignored
+# expect-mistake: Momentum.update=hyperparameter-ignored
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # RMSprop ignores decay_rate (always 0.99).
 # expect-fail: RMSprop.update
-# expect-mistake: RMSprop.update=optimizer-hyperparameter-ignored
+# expect-mistake: RMSprop.update=hyperparameter-ignored
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # SGD ignores its lr argument (always 0.01).
 # expect-fail: SGD.update, SGD.trajectory
-# expect-mistake: SGD.update=optimizer-hyperparameter-ignored
+# expect-mistake: SGD.update=hyperparameter-ignored
 import numpy as np
 
 

@@ -1,0 +1,37 @@
+# Valid: ε = 1e-8 for the batch statistics and ε = 1e-5 for the running ones (issue 12: both in the valid range)
+# テキスト §8.2 の式そのまま(c, d を使う逆伝播)、ε = 1e-8
+import numpy as np
+
+
+class BatchNormalization:
+    def __init__(self, gamma, beta, momentum=0.9, running_mean=None, running_var=None):
+        self.gamma = gamma
+        self.beta = beta
+        self.momentum = momentum
+        self.running_mean = np.zeros_like(gamma) if running_mean is None else running_mean
+        self.running_var = np.zeros_like(gamma) if running_var is None else running_var
+        self.eps = 1e-8
+        self.x_tilde = None
+        self.sigma = None
+        self.dgamma = None
+        self.dbeta = None
+
+    def forward(self, x, train_flg=True):
+        if train_flg:
+            mu = np.mean(x, axis=0)
+            v = np.mean((x - mu) ** 2, axis=0)
+            self.running_mean = self.momentum * self.running_mean + (1 - self.momentum) * mu
+            self.running_var = self.momentum * self.running_var + (1 - self.momentum) * v
+        else:
+            mu = self.running_mean
+            v = self.running_var
+        self.sigma = np.sqrt(v + (self.eps if train_flg else 1e-5))  # ε = 1e-8 for the batch, 1e-5 for the running statistics
+        self.x_tilde = (x - mu) / self.sigma
+        return self.gamma * self.x_tilde + self.beta
+
+    def backward(self, dout):
+        self.dbeta = np.sum(dout, axis=0)
+        self.dgamma = np.sum(self.x_tilde * dout, axis=0)
+        c = np.mean(dout, axis=0)
+        d = np.mean(self.x_tilde * dout, axis=0)
+        return self.gamma / self.sigma * (dout - c - self.x_tilde * d)
