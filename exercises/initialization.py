@@ -135,6 +135,17 @@ def check_mean_var(x: np.ndarray, sigma: float, what: Msg, formula: Msg, mistake
     z = z_two_sided()
     # The mean is judged against the draw's own scale: for a correct draw σ ≤ √(mean(x²)/lo) unless the
     # χ² bound fails, so a wrong variance is reported as such (below), not as a wrong mean.
+    constant = n > 1 and bool(np.all(x == x.flat[0]))
+    if constant and x.flat[0] == 0:
+        raise Fail(M(f"{what.en}: all {n} values are 0, expected σ = {fmt(sigma)} ({formula.en}).",
+                     f"{what.ja}: {n} 個の値がすべて 0 です。期待値は σ = {fmt(sigma)}({formula.ja})です。"),
+                   mistake=catalogue.MISTAKES["init-all-zero"])
+    if constant:
+        raise Fail(M(f"{what.en}: all {n} values are {fmt(float(x.flat[0]))}: the weights must be random, "
+                     f"N(0, σ²) with σ = {fmt(sigma)} ({formula.en}).",
+                     f"{what.ja}: {n} 個の値がすべて {fmt(float(x.flat[0]))} です。重みは乱数 N(0, σ²)"
+                     f"(σ = {fmt(sigma)}: {formula.ja})でなければなりません。"),
+                   mistake=catalogue.MISTAKES["init-constant"])
     if abs(mean) > z * math.sqrt(var / lo) / math.sqrt(n):
         raise Fail(M(f"{what.en}: the mean of the {n} values is {fmt(mean)}, but for weights drawn from "
                      f"N(0, σ²) it should be 0 (|mean| ≤ {fmt(z * math.sqrt(var / lo / n))} for a correct draw "
@@ -161,7 +172,9 @@ def check_mean_var(x: np.ndarray, sigma: float, what: Msg, formula: Msg, mistake
 
 # All from the shared catalogue (exercises/mistakes.py).
 MISTAKES = tuple(catalogue.MISTAKES[mid] for mid in (
-    "glorot-book-form", "he-variance-1-over-n", "init-variance-as-std", "init-std-as-variance", "init-uniform"))
+    "glorot-book-form", "he-variance-1-over-n", "init-variance-as-std", "init-std-as-variance", "init-uniform",
+    "init-uses-n-out", "glorot-missing-2", "init-transposed", "init-constant", "init-all-zero",
+    "init-same-values-every-call"))
 _MISTAKE = {m.id: m for m in MISTAKES}
 
 # ---------------------------------------------------------------------------------------- checks
@@ -189,7 +202,8 @@ def _draw(ctx: ItemContext, calls: list[tuple]) -> list[np.ndarray]:
             raise Fail(M(f"{what.en} returned shape {arr.shape}, expected ({n_in}, {n_out}) (n_in rows, n_out "
                          "columns).",
                          f"{what.ja} の形状が {arr.shape} です。期待される形状は ({n_in}, {n_out})(n_in 行 n_out 列)"
-                         "です。"))
+                         "です。"),
+                       mistake=_MISTAKE["init-transposed"] if arr.shape == (n_out, n_in) else None)
         out.append(arr)
     return out
 
@@ -218,6 +232,10 @@ def _method_item(method: str):
             # variances that known mistakes produce: 1/n_in, and the variance used as σ (σ⁴)
             one_over = "glorot-book-form" if method == "xavier" else "he-variance-1-over-n"
             wrong = {_MISTAKE[one_over]: 1.0 / n_in, _MISTAKE["init-variance-as-std"]: sigma ** 4}
+            if method == "xavier":
+                wrong[_MISTAKE["glorot-missing-2"]] = 1.0 / (n_in + n_out)
+            else:
+                wrong[_MISTAKE["init-uses-n-out"]] = 2.0 / n_out
             check_mean_var(arr, sigma, _what(n_in, n_out, method), FORMULA[method], wrong)
     check.__name__ = f"init_{method}"
     return check
@@ -271,13 +289,14 @@ def init_random(ctx: ItemContext):
     if x.shape != y.shape or x.shape != (400, 300):
         raise Fail(M(f"init_weight(400, 300, \"he\") returned shape {x.shape}, expected (400, 300).",
                      f"init_weight(400, 300, \"he\") の形状が {x.shape} です。期待される形状は (400, 300) です。"))
-    if np.array_equal(x, y):
+    if np.array_equal(x, y) and np.any(x != x.flat[0]):
         raise Fail(M("Two calls init_weight(400, 300, \"he\") returned exactly the same array. Every call must "
                      "draw new random values — do not call np.random.seed (or create a generator with a fixed "
                      "seed) inside init_weight: every layer would start from the same numbers.",
                      "init_weight(400, 300, \"he\") を 2 回呼ぶとまったく同じ配列が返されました。呼ぶたびに新しい乱数を"
                      "とる必要があります。init_weight の中で np.random.seed を呼んだり、固定のシードで乱数生成器を"
-                     "作ったりしないでください(すべての層が同じ数から始まってしまいます)。"))
+                     "作ったりしないでください(すべての層が同じ数から始まってしまいます)。"),
+                   mistake=_MISTAKE["init-same-values-every-call"])
     nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
     r = float(np.vdot(x, y)) / (nx * ny) if nx and ny else 1.0
     if not abs(r) <= 0.05:
@@ -300,7 +319,8 @@ def init_random(ctx: ItemContext):
         raise Fail(M(f"{SMALL_CALLS} calls init_weight(4, 6, {SMALL_STD}) returned only {distinct} different arrays: "
                      "every call must draw new random values (no fixed seed inside the function).",
                      f"init_weight(4, 6, {SMALL_STD}) を {SMALL_CALLS} 回呼んだところ、異なる配列は {distinct} 個だけでした。"
-                     "呼ぶたびに新しい乱数をとる必要があります(関数の中で固定のシードを使わないでください)。"))
+                     "呼ぶたびに新しい乱数をとる必要があります(関数の中で固定のシードを使わないでください)。"),
+                   mistake=_MISTAKE["init-same-values-every-call"] if distinct == 1 else None)
     pool = np.concatenate([a.ravel() for a in smalls])
     var_big, var_pool = float(np.mean(big_arr ** 2)), float(np.mean(pool ** 2))
     lo_b, hi_b = chi2_interval(big_arr.size)

@@ -13,6 +13,10 @@ from grader.messages import Msg
 from grader.spec import Mistake, register_mistakes
 
 
+def M(en: str, ja: str) -> Msg:
+    return Msg(en=en, ja=ja)
+
+
 def _m(mid: str, section: str, title_en: str, title_ja: str, en: str, ja: str) -> Mistake:
     return Mistake(id=mid, title=Msg(en=title_en, ja=title_ja), explanation=Msg(en=en, ja=ja), section=section)
 
@@ -126,6 +130,23 @@ CATALOGUE: tuple[Mistake, ...] = (
        "関数やメソッドは渡された配列(dout を含む)を変更してはいけません。`x -= ...`、`x[mask] = 0`、"
        "`y += 1e-7`、`np.exp(x, out=x)` は呼び出し側の配列に書き込みます。新しい配列を作る(`x = x - ...`、"
        "`np.log(y + 1e-7)`)か、`x.copy()` に対して操作してください(EXERCISES.md の一般規則)。"),
+    # ---------------------------------------------------------------- networks (multilayer-net, regularization)
+    Mistake("layers-hold-copies",
+            M("layers do not share the arrays of params", "層が params の配列を共有していない"),
+            M("Create each Affine layer with the very arrays of self.params (Affine(self.params['W1'], "
+              "self.params['b1'])), not copies: an optimizer updates params in place and the layers must see it.",
+              "各 Affine 層には self.params の配列そのもの(Affine(self.params['W1'], self.params['b1']))を渡し、"
+              "コピーを渡さないでください。最適化手法は params をその場で更新するので、層がそれを見る必要があります。"),
+            "5.3"),
+    Mistake("predict-returns-probabilities",
+            M("predict applies softmax", "predict がソフトマックスを適用している"),
+            M("predict returns the scores before softmax; the softmax belongs to last_layer (SoftmaxWithLoss).",
+              "predict はソフトマックスの前のスコアを返します。ソフトマックスは last_layer(SoftmaxWithLoss)の役目です。"),
+            "5.3"),
+    Mistake("accuracy-count",
+            M("accuracy is a count", "accuracy が個数になっている"),
+            M("accuracy is the fraction in [0, 1]: divide the number of correct rows by N.",
+              "accuracy は [0, 1] の割合です。正解した行の数を N で割ります。"), "5.3"),
     # ---------------------------------------------------------------- optimizers
     _m("momentum-sign", "6.1", "Momentum: sign error", "モメンタム: 符号の誤り",
        "v ← αv − λg, then θ ← θ + v (§6.1): the gradient is subtracted inside v and v is added to θ.",
@@ -198,9 +219,9 @@ CATALOGUE: tuple[Mistake, ...] = (
        "乱数で初期化するのは重みだけです。バイアスはすべて 0 から始めます: np.zeros(n_out)(§7)。"),
     _m("weight-init-std-ignored", "7", "A float weight_init_std is ignored", "数値の weight_init_std を無視している",
        "A float weight_init_std is the standard deviation of every W: np.random.randn(n_in, n_out) * "
-       "weight_init_std. Your net draws with a fixed standard deviation of 0.01 whatever is passed (§7).",
+       "weight_init_std. Your net initialises the same way whatever is passed (e.g. σ = 0.01, or He) (§7).",
        "数値の weight_init_std はすべての W の標準偏差です: np.random.randn(n_in, n_out) * weight_init_std。"
-       "あなたのネットワークは渡された値に関係なく標準偏差 0.01 で初期化しています(§7)。"),
+       "あなたのネットワークは渡された値に関係なく同じ初期化(例えば標準偏差 0.01 や He)をしています(§7)。"),
     _m("glorot-book-form", "7.2", "Glorot with 1/n_in (the book's form)", "Glorot の初期値を 1/n_in で計算している",
        "The text's Glorot–Bengio variance is 2/(n_in + n_out) (§7.2), not 1/n_in.",
        "テキストの Glorot–Bengio の初期値の分散は 2/(n_in + n_out) です(§7.2)。1/n_in ではありません。"),
@@ -218,6 +239,32 @@ CATALOGUE: tuple[Mistake, ...] = (
     _m("init-uniform", "7", "Uniform instead of normal initialisation", "正規分布でなく一様分布で初期化している",
        "Draw from a normal distribution N(0, σ²) (np.random.randn · σ), not a uniform one (§7).",
        "一様分布ではなく正規分布 N(0, σ²)(np.random.randn · σ)から取り出します(§7)。"),
+    _m("init-uses-n-out", "7.2", "initialisation from the layer's output size", "出力側のサイズで初期化",
+       "He's variance is 2/N_{l−1}, with N_{l−1} the number of INPUTS of the layer (rows of W_l).",
+       "He の分散は 2/N_{l−1} で、N_{l−1} はその層の入力数(W_l の行数)です。"),
+    _m("glorot-missing-2", "7.2", "Glorot with 1/(n_in + n_out) (the 2 forgotten)",
+       "Glorot の初期値で 2/(n_in + n_out) の 2 がない",
+       "The text's Glorot–Bengio variance is 2/(n_in + n_out) (§7.2): the factor 2 is missing.",
+       "テキストの Glorot–Bengio の初期値の分散は 2/(n_in + n_out) です(§7.2)。係数 2 がありません。"),
+    _m("init-transposed", "7", "Weights of shape (n_out, n_in)", "重みの形状が (n_out, n_in)",
+       "W has n_in ROWS and n_out columns, (n_in, n_out), so that x @ W works for x of shape (N, n_in): "
+       "np.random.randn(n_in, n_out) (§7).",
+       "W は n_in 行 n_out 列の (n_in, n_out) です。形状 (N, n_in) の x に対して x @ W が計算できます: "
+       "np.random.randn(n_in, n_out)(§7)。"),
+    _m("init-constant", "7", "All weights equal", "すべての重みが同じ値",
+       "The weights must be RANDOM (np.random.randn(n_in, n_out) * σ): with all weights equal every unit of a "
+       "layer computes the same and learns the same (§7).",
+       "重みは乱数でなければなりません(np.random.randn(n_in, n_out) * σ)。すべて同じ値だと層のどのニューロンも"
+       "同じ計算をし、同じように学習してしまいます(§7)。"),
+    _m("init-all-zero", "7", "All weights 0", "すべての重みが 0",
+       "σ came out as 0 — often an integer division, 2 // n_in = 0: write 2 / n_in (np.sqrt(2 / n_in)) (§7.2).",
+       "σ が 0 になっています。整数の割り算 2 // n_in = 0 がよくある原因です。2 / n_in(np.sqrt(2 / n_in))と"
+       "書きます(§7.2)。"),
+    _m("init-same-values-every-call", "7", "The same values on every call", "呼ぶたびに同じ値を返している",
+       "Every call must draw NEW random values: no np.random.seed (or fixed-seed generator) inside the function, "
+       "and no cache of earlier results — otherwise every layer of the same size starts from the same numbers.",
+       "呼ぶたびに新しい乱数をとります。関数の中で np.random.seed(や固定シードの乱数生成器)を使ったり、前の結果を"
+       "キャッシュしたりしないでください。同じ大きさの層がすべて同じ数から始まってしまいます。"),
     # ---------------------------------------------------------------- batch normalisation
     _m("bn-wrong-axis", "8.2", "Batch norm statistics over the wrong axis", "バッチ正規化の統計量の軸が違う",
        "μ and v are per FEATURE over the batch: mean(X, axis=0) (§8.2), not per sample (axis=1).",

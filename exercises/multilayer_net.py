@@ -84,22 +84,6 @@ SIGMOID_CFGS = (Cfg(4, (5,), 3, "sigmoid"), Cfg(4, (3, 4, 5), 3, "sigmoid"), Cfg
 
 # Exercise-specific mistakes, then the catalogued ones (exercises/mistakes.py) these checks can name.
 MISTAKES = (
-    Mistake("layers-hold-copies",
-            M("layers do not share the arrays of params", "層が params の配列を共有していない"),
-            M("Create each Affine layer with the very arrays of self.params (Affine(self.params['W1'], "
-              "self.params['b1'])), not copies: an optimizer updates params in place and the layers must see it.",
-              "各 Affine 層には self.params の配列そのもの(Affine(self.params['W1'], self.params['b1']))を渡し、"
-              "コピーを渡さないでください。最適化手法は params をその場で更新するので、層がそれを見る必要があります。"),
-            "5.3"),
-    Mistake("predict-returns-probabilities",
-            M("predict applies softmax", "predict がソフトマックスを適用している"),
-            M("predict returns the scores before softmax; the softmax belongs to last_layer (SoftmaxWithLoss).",
-              "predict はソフトマックスの前のスコアを返します。ソフトマックスは last_layer(SoftmaxWithLoss)の役目です。"),
-            "5.3"),
-    Mistake("accuracy-count",
-            M("accuracy is a count", "accuracy が個数になっている"),
-            M("accuracy is the fraction in [0, 1]: divide the number of correct rows by N.",
-              "accuracy は [0, 1] の割合です。正解した行の数を N で割ります。"), "5.3"),
     Mistake("init-same-size-every-layer",
             M("every layer initialised from the input size", "すべての層を入力サイズで初期化"),
             M("Layer l's variance uses ITS OWN fan-in N_{l−1} (the size of the previous layer), not input_size.",
@@ -133,15 +117,12 @@ MISTAKES = (
               "use backpropagation (§5.3).",
               "数値微分はパラメータ 1 つにつき 2 回の順伝播が必要で、学習には遅すぎます。gradient は誤差逆伝播法で"
               "計算します(§5.3)。"), "5.3"),
-    Mistake("init-uses-n-out",
-            M("initialisation from the layer's output size", "出力側のサイズで初期化"),
-            M("He's variance is 2/N_{l−1}, with N_{l−1} the number of INPUTS of the layer (rows of W_l).",
-              "He の分散は 2/N_{l−1} で、N_{l−1} はその層の入力数(W_l の行数)です。"), "7.2"),
 ) + tuple(catalogue.MISTAKES[mid] for mid in (
     "he-variance-1-over-n", "glorot-book-form", "ce-sum-not-mean", "backward-missing-1-over-n",
     "sigmoid-backward-from-x", "relu-mask-inverted", "affine-dw-transpose", "affine-db-not-summed",
     "default-value-wrong", "loss-backward-ignores-dout", "loss-backward-dout-required", "bias-not-zero",
-    "weight-init-std-ignored"))
+    "weight-init-std-ignored", "init-uses-n-out", "layers-hold-copies", "predict-returns-probabilities",
+    "accuracy-count"))
 _MISTAKE = {m.id: m for m in MISTAKES}
 
 # ---------------------------------------------------------------------------------------- numpy model

@@ -121,6 +121,18 @@ MISTAKES = (
         "train_flg を渡さない loss(x, t) と predict(x) はテスト時の結果を返します。シグネチャは "
         "`def loss(self, x, t, train_flg=False)` です(EXERCISES.md §12)。既定値が True だと、テストの損失や精度を"
         "求めるたびにドロップアウトとバッチ正規化が学習モードで動きます。"), "9.2"),
+    Mistake("dropout-never-applied", M(
+        "use_dropout ignored: nothing is dropped", "use_dropout を無視している(何も消去されない)"), M(
+        "With use_dropout=True the net puts a Dropout layer after every hidden activation, and each training call "
+        "drops units with a new mask (§9.2).",
+        "use_dropout=True のときは各中間層の活性化関数の後に Dropout 層を置き、学習時の呼び出しのたびに新しい"
+        "マスクでニューロンを消去します(§9.2)。"), "9.2"),
+    Mistake("bn-params-missing", M(
+        "γ and β not in params", "γ と β が params にない"), M(
+        "With use_batchnorm=True, params holds gamma1, beta1, … for every hidden layer (starting at 1 and 0), and "
+        "the batch-norm layers use those very arrays, so that an optimizer trains them (§8.2).",
+        "use_batchnorm=True のとき params には各中間層の gamma1, beta1, …(初期値 1 と 0)が入り、バッチ正規化の層は"
+        "その配列そのものを使います。そうすることで最適化手法が学習できます(§8.2)。"), "8.2"),
     Mistake("decay-missing-in-loss", M(
         "Weight decay missing from the loss",
         "損失に重み減衰が入っていない"), M(
@@ -128,7 +140,8 @@ MISTAKES = (
         "loss は交差エントロピーに λ Σ_l sum(W_l ∗ W_l) を加えます(§9.1)。"), "9.1"),
 ) + tuple(catalogue.MISTAKES[mid] for mid in (
     "l2-grad-missing-2", "decay-not-in-gradient", "decay-includes-biases", "bn-batch-stats-at-test",
-    "bn-backward-missing-term"))
+    "bn-backward-missing-term", "accuracy-count", "predict-returns-probabilities", "layers-hold-copies",
+    "dropout-at-test", "weight-init-std-ignored", "bias-not-zero"))
 
 _MISTAKE = {m.id: m for m in MISTAKES + DROPOUT_MISTAKES + INIT_MISTAKES}
 
@@ -344,12 +357,15 @@ def _check_structure(value, cfg: Cfg) -> dict[str, np.ndarray]:
     for key, shape in cfg.shapes().items():
         if key not in value:
             have = ", ".join(map(str, value)) or "none"
+            bn_missing = key.startswith(("gamma", "beta")) and all(
+                k in value for k in cfg.shapes() if not k.startswith(("gamma", "beta")))
             bn = " and gamma1, beta1, … for every hidden layer (use_batchnorm=True)" if cfg.use_batchnorm else ""
             bn_ja = "、use_batchnorm=True なら各中間層の gamma1, beta1, …" if cfg.use_batchnorm else ""
             raise Fail(M(f"{label}.params has no key {key!r} (keys: {have}). It must have W1, b1, …, "
                          f"W{cfg.depth}, b{cfg.depth}{bn}.",
                          f"{label}.params にキー {key!r} がありません(キー: {have})。W1, b1, …, W{cfg.depth}, "
-                         f"b{cfg.depth}{bn_ja} が必要です。"))
+                         f"b{cfg.depth}{bn_ja} が必要です。"),
+                       mistake=_MISTAKE["bn-params-missing"] if bn_missing else None)
         arr = as_array(value[key], M(f"{label}.params[{key!r}]", f"{label}.params[{key!r}]"))
         if arr.shape != shape:
             raise Fail(M(f"{label}.params[{key!r}] has shape {arr.shape}, expected {shape}.",
@@ -474,11 +490,13 @@ def check_net_params(ctx: ItemContext):
             else:
                 formula = M(f"weight_init_std = {cfg.init} is the standard deviation",
                             f"weight_init_std = {cfg.init} は標準偏差")
-                wrong = {_MISTAKE["init-std-as-variance"]: float(cfg.init)}
+                wrong = {_MISTAKE["init-std-as-variance"]: float(cfg.init),
+                         _MISTAKE["weight-init-std-ignored"]: 2.0 / n_in}  # He whatever is passed
             check_mean_var(params[f"W{i}"], sigma, M(f"{label}.params['W{i}'] ({n_in} → {n_out})",
                                                      f"{label}.params['W{i}']({n_in} → {n_out})"), formula, wrong)
             if np.any(params[f"b{i}"] != 0):
-                raise Fail(M(f"{label}.params['b{i}'] should start at 0.", f"{label}.params['b{i}'] の初期値は 0 です。"))
+                raise Fail(M(f"{label}.params['b{i}'] should start at 0.", f"{label}.params['b{i}'] の初期値は 0 です。"),
+                           mistake=_MISTAKE["bias-not-zero"])
             if cfg.use_batchnorm and i < cfg.depth:
                 if not np.all(params[f"gamma{i}"] == 1) or not np.all(params[f"beta{i}"] == 0):
                     raise Fail(M(f"{label}: params['gamma{i}'] should start at 1 and params['beta{i}'] at 0 (§8.2).",
@@ -487,11 +505,17 @@ def check_net_params(ctx: ItemContext):
 
 # ---- predict / accuracy / loss
 
-def _stale_note(fail: Fail, got, cfg: Cfg, original: dict, x, train_flg: bool) -> Fail:
+def _stale_note(fail: Fail, got, cfg: Cfg, original: dict, x, train_flg: bool, values: dict | None = None) -> Fail:
     """The output is that of the net's ORIGINAL parameters: the layers hold copies of params."""
     try:
         stale = cfg.reference(original).predict(x, train_flg=train_flg)
-        if np.allclose(np.asarray(got, dtype=float).reshape(stale.shape), stale, rtol=1e-3, atol=1e-5):
+        got_arr = np.asarray(got, dtype=float).reshape(stale.shape)
+        if values is not None and not np.allclose(got_arr, stale, rtol=1e-3, atol=1e-5):
+            # only the hidden layers hold copies (the last Affine shares its arrays)
+            last = {f"W{cfg.depth}", f"b{cfg.depth}"}
+            mixed = {k: (values[k] if k in last else v) for k, v in original.items()}
+            stale = cfg.reference(mixed).predict(x, train_flg=train_flg)
+        if np.allclose(got_arr, stale, rtol=1e-3, atol=1e-5):
             fail.msg = fail.msg + M(
                 "It is what the net's ORIGINAL parameters give: the grader writes new values into the arrays of "
                 "self.params in place (as an optimizer does) and your layers do not see them — they must hold "
@@ -499,6 +523,7 @@ def _stale_note(fail: Fail, got, cfg: Cfg, original: dict, x, train_flg: bool) -
                 "これはネットワークの「元の」パラメータでの値です。採点では self.params の配列に新しい値をその場で"
                 "書き込みます(最適化手法と同じ)が、あなたの層にはそれが見えていません。層はコピーではなく同じ配列を"
                 "持つ必要があります。")
+            fail.mistake = _MISTAKE["layers-hold-copies"]
     except Exception:  # noqa: BLE001 - best effort
         pass
     return fail
@@ -544,15 +569,17 @@ def check_net_predict(ctx: ItemContext):
                 how = M("predict(x, train_flg=False) after two training calls (running statistics)",
                         "学習モードで 2 回呼んだ後の predict(x, train_flg=False)(移動平均・移動分散を使う)")
             # batch statistics in test mode: what a fresh net gives in training mode on the same batch
-            variants = None
+            mid = (np.min(expected, axis=0) + np.max(expected, axis=0)) / 2
+            p = np.exp(mid - mid.max(axis=1, keepdims=True))
+            variants = {_MISTAKE["predict-returns-probabilities"]: p / p.sum(axis=1, keepdims=True)}
             if cfg.use_batchnorm and not flag:
                 as_train = cfg.reference(values).predict(xs, train_flg=True)
-                variants = {_MISTAKE["train-flg-default-true" if not kw else "bn-batch-stats-at-test"]: as_train}
+                variants[_MISTAKE["train-flg-default-true" if not kw else "bn-batch-stats-at-test"]] = as_train
             try:
                 assert_in_envelope(got.value, expected, M(f"{cfg.label()}.{how.en}", f"{cfg.label()}.{how.ja}"),
                                    variants=variants)
             except Fail as fail:
-                raise _stale_note(fail, got.value, cfg, original, xs, flag) from None
+                raise _stale_note(fail, got.value, cfg, original, xs, flag, values) from None
 
 
 def check_net_accuracy(ctx: ItemContext):
@@ -579,7 +606,8 @@ def check_net_accuracy(ctx: ItemContext):
     expected = float(np.mean(np.argmax(scores, axis=1) == labels))
     got = as_scalar(acc.value, M(f"{cfg.label()}.accuracy(x, t)", f"{cfg.label()}.accuracy(x, t)"))
     assert_close(got, expected, M(f"{cfg.label()}.accuracy(x, t) (one-hot t, 20 samples)",
-                                  f"{cfg.label()}.accuracy(x, t)(one-hot の t、20 データ)"), rtol=1e-9, atol=1e-9)
+                                  f"{cfg.label()}.accuracy(x, t)(one-hot の t、20 データ)"), rtol=1e-9, atol=1e-9,
+                 variants={_MISTAKE["accuracy-count"]: expected * 20})
 
 
 def _decay(ctx: ItemContext) -> float:
@@ -644,6 +672,7 @@ def _check_loss_default(ctx: ItemContext, lam: float):
     _write(b, P, values)
     for _ in range(TRAIN_CALLS):
         b.method(net, "loss", x, t, train_flg=True, want=False)
+    explicit = b.method(net, "loss", x2, t2, train_flg=False)
     loss = b.method(net, "loss", x2, t2)
     b.run()
     what = M(f"{cfg.label()}.loss(x, t) (no train_flg) after {TRAIN_CALLS} calls of loss(x, t, train_flg=True)",
@@ -657,6 +686,13 @@ def _check_loss_default(ctx: ItemContext, lam: float):
     for _ in range(TRAIN_CALLS):
         trained.loss(x, t, train_flg=True)
     as_train = trained.loss(x2, t2, train_flg=True)
+    how = M(f"{cfg.label()}.loss(x, t, train_flg=False) after {TRAIN_CALLS} calls with train_flg=True",
+            f"{cfg.label()}.loss(x, t, train_flg=False)(train_flg=True で {TRAIN_CALLS} 回呼んだ後)")
+    assert_in_envelope(as_scalar(explicit.value, how), expected, how,
+                       atol=1e-6 + 1.5 * _delta_slack_scores(scores, t2),
+                       context=M("(test mode: the running statistics are used)",
+                                 "(テストモード: 移動平均・移動分散を使います)"),
+                       variants={_MISTAKE["bn-batch-stats-at-test"]: as_train})
     assert_in_envelope(as_scalar(loss.value, what), expected, what,
                        atol=1e-6 + 1.5 * _delta_slack_scores(scores, t2),
                        context=M("(the default is train_flg=False: the running statistics are used)",
@@ -667,8 +703,16 @@ def _check_loss_default(ctx: ItemContext, lam: float):
     net, P, _ = _open(ctx, cfg)
     b = ctx.batch()
     _write(b, P, values)
+    explicit = [b.method(net, "loss", x, t, train_flg=False) for _ in range(2)]
     losses = [b.method(net, "loss", x, t) for _ in range(2)]
     b.run()
+    how = M(f"{cfg.label()}.loss(x, t, train_flg=False)", f"{cfg.label()}.loss(x, t, train_flg=False)")
+    first, second = (as_scalar(v.value, how) for v in explicit)
+    if first != second:
+        raise Fail(M(f"Two calls of {how.en} returned {fmt(first)} and {fmt(second)}: at test time no unit is "
+                     "dropped, so the test loss is the same every time.",
+                     f"{how.ja} を 2 回呼ぶと {fmt(first)} と {fmt(second)} になりました。テスト時はニューロンを消去しない"
+                     "ので、テストの損失は毎回同じです。"), mistake=_MISTAKE["dropout-at-test"])
     what = M(f"{cfg.label()}.loss(x, t) (no train_flg)", f"{cfg.label()}.loss(x, t)(train_flg なし)")
     first, second = (as_scalar(v.value, what) for v in losses)
     if first != second:
@@ -678,8 +722,6 @@ def _check_loss_default(ctx: ItemContext, lam: float):
                      f"{what.ja} を 2 回呼ぶと {fmt(first)} と {fmt(second)} になりました。train_flg を渡さないときは"
                      "テストの損失(train_flg=False、ドロップアウトなし)で、毎回同じ値になるはずです。loss と predict の"
                      "既定値は train_flg=False です。"), mistake=_MISTAKE["train-flg-default-true"])
-    expected = cfg.reference(values).loss(x, t)
-    assert_close(first, expected, what, atol=1e-6 + 1.5 * _delta_slack_loss(cfg, values, x, t, False))
 
 
 # ---- gradient
@@ -812,6 +854,10 @@ def check_net_dropout(ctx: ItemContext):
         drops = len({as_scalar(v.value, M("loss", "loss")) for v in losses}) > 1
     except Fail:
         drops = False
+    try:
+        differ = not np.array_equal(np.asarray(tests[0].value, dtype=float), np.asarray(tests[1].value, dtype=float))
+    except (TypeError, ValueError):
+        differ = False
     for i, got in enumerate(tests):
         how = ("predict(x)", "predict(x)") if i < 2 else ("predict(x, train_flg=False)", "predict(x, train_flg=False)")
         try:
@@ -819,10 +865,16 @@ def check_net_dropout(ctx: ItemContext):
                                                 "test-time outputs scaled by 1 − p)",
                                                 f"{cfg.label()}.{how[1]}({i + 1} 回目。ドロップアウトは学習時のみ、"
                                                 "テスト時は出力を 1 − p 倍)"),
-                         variants={_MISTAKE["dropout-inverted"]: inverted} if drops else None)
+                         variants={_MISTAKE["dropout-inverted" if drops else "dropout-never-applied"]: inverted})
         except Fail as fail:
             if fail.mistake is not None and fail.mistake.id == "dropout-inverted":
                 fail.msg = fail.msg + INVERTED
+            elif fail.mistake is None and differ:
+                fail.msg = fail.msg + M("Two calls of predict(x) gave different outputs: units are dropped at test "
+                                        "time too (pass train_flg to the Dropout layers).",
+                                        "predict(x) を 2 回呼ぶと出力が違いました。テスト時にもニューロンが消去されて"
+                                        "います(Dropout 層に train_flg を渡してください)。")
+                fail.mistake = _MISTAKE["dropout-at-test"]
             raise
     what = M(f"{cfg.label()}.loss(x, t, train_flg=True)", f"{cfg.label()}.loss(x, t, train_flg=True)")
     first, second = (as_scalar(v.value, what) for v in losses)
@@ -830,7 +882,7 @@ def check_net_dropout(ctx: ItemContext):
         raise Fail(M(f"Two calls of {what.en} gave the same value {fmt(first)}: in training each call must drop "
                      "units with a new random mask (use_dropout=True).",
                      f"{what.ja} を 2 回呼ぶと同じ値 {fmt(first)} になりました。学習時は呼び出しのたびに新しい乱数の"
-                     "マスクでニューロンを消去します(use_dropout=True)。"))
+                     "マスクでニューロンを消去します(use_dropout=True)。"), mistake=_MISTAKE["dropout-never-applied"])
 
 
 # ---- the lecture's experiment (§8.4)

@@ -1,5 +1,6 @@
 # Draws once per shape and returns the cached array afterwards (all layers of equal size alike).
 # expect-fail: init_weight.random
+# expect-mistake: init_weight.random=init-same-values-every-call
 import numpy as np
 
 _cache = {}

@@ -1,5 +1,6 @@
 # Every weight set to σ (no randomness at all).
 # expect-fail: init_weight.he, init_weight.xavier, init_weight.std, init_weight.normal, init_weight.random
+# expect-mistake: init_weight.he=init-constant, init_weight.xavier=init-constant, init_weight.std=init-constant
 import numpy as np
 
 

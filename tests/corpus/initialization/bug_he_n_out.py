@@ -1,5 +1,6 @@
 # He computed from the number of outputs (2/n_out).
 # expect-fail: init_weight.he
+# expect-mistake: init_weight.he=init-uses-n-out
 import numpy as np
 
 

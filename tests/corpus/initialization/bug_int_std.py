@@ -1,5 +1,6 @@
 # Python-2 style integer division: 2 / n_in written as 2 // n_in, so σ = 0 for He and Xavier.
 # expect-fail: init_weight.he, init_weight.xavier, init_weight.normal, init_weight.random
+# expect-mistake: init_weight.he=init-all-zero, init_weight.xavier=init-all-zero
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # np.random.seed inside the function: every call returns the same numbers.
 # expect-fail: init_weight.random
+# expect-mistake: init_weight.random=init-same-values-every-call
 import numpy as np
 
 

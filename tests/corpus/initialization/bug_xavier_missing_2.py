@@ -1,5 +1,6 @@
 # Glorot–Bengio with 1/(n_in + n_out) (the 2 forgotten).
 # expect-fail: init_weight.xavier
+# expect-mistake: init_weight.xavier=glorot-missing-2
 import numpy as np
 
 

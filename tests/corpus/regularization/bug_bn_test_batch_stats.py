@@ -1,6 +1,6 @@
 # Batch normalisation uses the batch statistics in test mode too.
-# expect-fail: MultiLayerNetExtend.predict
-# expect-mistake: MultiLayerNetExtend.predict=bn-batch-stats-at-test
+# expect-fail: MultiLayerNetExtend.predict, MultiLayerNetExtend.loss
+# expect-mistake: MultiLayerNetExtend.predict=bn-batch-stats-at-test, MultiLayerNetExtend.loss=bn-batch-stats-at-test
 # 2-10 正則化に関する総合演習: 「ゼロから作る Deep Learning」の common/ を一つのファイルにまとめ、
 # 重み減衰をテキストの形 λΣ‖W‖²(勾配 2λW)、Xavier をテキストの分散 2/(n_in + n_out) にしたもの
 from collections import OrderedDict

@@ -1,5 +1,6 @@
 # predict never passes train_flg to the dropout layers: dropout at test time too.
-# expect-fail: MultiLayerNetExtend.dropout
+# expect-fail: MultiLayerNetExtend.dropout, MultiLayerNetExtend.loss
+# expect-mistake: MultiLayerNetExtend.dropout=dropout-at-test, MultiLayerNetExtend.loss=dropout-at-test
 # 2-10 正則化に関する総合演習: 「ゼロから作る Deep Learning」の common/ を一つのファイルにまとめ、
 # 重み減衰をテキストの形 λΣ‖W‖²(勾配 2λW)、Xavier をテキストの分散 2/(n_in + n_out) にしたもの
 from collections import OrderedDict

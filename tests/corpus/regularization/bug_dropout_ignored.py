@@ -1,5 +1,6 @@
 # use_dropout is ignored: no dropout layers.
 # expect-fail: MultiLayerNetExtend.dropout
+# expect-mistake: MultiLayerNetExtend.dropout=dropout-never-applied
 # 2-10 正則化に関する総合演習: 「ゼロから作る Deep Learning」の common/ を一つのファイルにまとめ、
 # 重み減衰をテキストの形 λΣ‖W‖²(勾配 2λW)、Xavier をテキストの分散 2/(n_in + n_out) にしたもの
 from collections import OrderedDict

@@ -1,5 +1,6 @@
 # The hidden Affine layers get copies of W and b: writing into params (an optimizer, the grader) does not reach them.
 # expect-fail: MultiLayerNetExtend.predict, MultiLayerNetExtend.loss, MultiLayerNetExtend.gradient, MultiLayerNetExtend.dropout, MultiLayerNetExtend.training
+# expect-mistake: MultiLayerNetExtend.predict=layers-hold-copies
 # 2-10 正則化に関する総合演習: 「ゼロから作る Deep Learning」の common/ を一つのファイルにまとめ、
 # 重み減衰をテキストの形 λΣ‖W‖²(勾配 2λW)、Xavier をテキストの分散 2/(n_in + n_out) にしたもの
 from collections import OrderedDict

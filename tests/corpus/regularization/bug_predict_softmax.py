@@ -1,5 +1,6 @@
 # predict returns probabilities (softmax applied) instead of scores; the loss then applies softmax twice.
 # expect-fail: MultiLayerNetExtend.predict, MultiLayerNetExtend.loss, MultiLayerNetExtend.gradient, MultiLayerNetExtend.dropout
+# expect-mistake: MultiLayerNetExtend.predict=predict-returns-probabilities
 # 2-10 正則化に関する総合演習: 「ゼロから作る Deep Learning」の common/ を一つのファイルにまとめ、
 # 重み減衰をテキストの形 λΣ‖W‖²(勾配 2λW)、Xavier をテキストの分散 2/(n_in + n_out) にしたもの
 from collections import OrderedDict
