@@ -354,7 +354,12 @@ def bn_test_mode(ctx: ItemContext):
 
 def bn_no_mutation(ctx: ItemContext):
     gamma, beta = gamma_beta(ctx, 3)
-    check_no_mutation(ctx, CLS, {"gamma": gamma, "beta": beta}, (batch(ctx, 5, 3),), ctx.randn(5, 3), names=("x",))
+    try:
+        check_no_mutation(ctx, CLS, {"gamma": gamma, "beta": beta}, (batch(ctx, 5, 3),), ctx.randn(5, 3),
+                          names=("x",))
+    except Fail as fail:
+        fail.mistake = fail.mistake or ctx.mistake("input-modified-in-place")
+        raise
 
 
 H_FORWARD = M("μ = mean(x, axis=0), v = mean((x − μ)², axis=0) (1/N), x̃ = (x − μ)/√(v + ε), y = γ·x̃ + β (§8.2).",

@@ -212,8 +212,12 @@ def dropout_test_mode(ctx: ItemContext):
 
 
 def dropout_no_mutation(ctx: ItemContext):
-    check_no_mutation(ctx, CLS, {"dropout_ratio": draw_ratio(ctx)}, (nonzero(ctx, 6, 5),), ctx.randn(6, 5),
-                      names=("x",))
+    try:
+        check_no_mutation(ctx, CLS, {"dropout_ratio": draw_ratio(ctx)}, (nonzero(ctx, 6, 5),), ctx.randn(6, 5),
+                          names=("x",))
+    except Fail as fail:
+        fail.mistake = fail.mistake or ctx.mistake("input-modified-in-place")
+        raise
 
 
 H_FORWARD = M("Training: mask = np.random.rand(*x.shape) > p (each element dropped with probability p), "

@@ -123,7 +123,7 @@ CATALOGUE: tuple[Mistake, ...] = (
        "`def backward(self, dout=1):` (EXERCISES.md: defaults are part of the contract).",
        "損失レイヤは最後の層なので、引数なしの backward() で呼ばれます。シグネチャは "
        "`def backward(self, dout=1):` です(EXERCISES.md: 既定値も仕様の一部です)。"),
-    _m("input-modified-in-place", "", "An input array modified in place", "入力配列をその場で書き換えている",
+    _m("input-modified-in-place", "5.1", "An input array modified in place", "入力配列をその場で書き換えている",
        "A function or method must not change the arrays it is given (dout included): `x -= ...`, "
        "`x[mask] = 0`, `y += 1e-7`, `np.exp(x, out=x)` write into the caller's array. Compute a new array "
        "(`x = x - ...`, `np.log(y + 1e-7)`) or work on `x.copy()` (EXERCISES.md, general rules).",
@@ -191,7 +191,7 @@ CATALOGUE: tuple[Mistake, ...] = (
     _m("optimizer-modifies-grads", "6.3", "grads modified", "grads を書き換えている",
        "update must not change the gradients it is given (e.g. `grads[key] *= lr`); compute a new array.",
        "update は渡された勾配を変更してはいけません(`grads[key] *= lr` など)。新しい配列を作ってください。"),
-    _m("hyperparameter-ignored", "", "A constructor argument is ignored (hard-coded)",
+    _m("hyperparameter-ignored", "6", "A constructor argument is ignored (hard-coded)",
        "コンストラクタの引数を無視している(値を埋め込んでいる)",
        "The value passed to the constructor (lr, momentum, decay_rate, beta1, beta2, dropout_ratio, …) must be "
        "used: your code behaves as if the spec's default value were written into it. Store the argument "
@@ -199,14 +199,14 @@ CATALOGUE: tuple[Mistake, ...] = (
        "コンストラクタに渡された値(lr、momentum、decay_rate、beta1、beta2、dropout_ratio など)を使います。"
        "あなたのコードは仕様の既定値を埋め込んだように動いています。`self.momentum = momentum` のように保存し、"
        "`self.momentum` を使います。"),
-    _m("eps-too-large", "", "ε too large", "ε が大きすぎる",
+    _m("eps-too-large", "6", "ε too large", "ε が大きすぎる",
        "ε only guards against a division by zero: any ε ≤ 1e-5 is valid (EXERCISES.md), but yours (e.g. 1e-3) "
        "changes the results noticeably — for an optimizer the steps of small gradients, for batch "
        "normalisation every normalised value. Use 1e-7 or 1e-8.",
        "ε は 0 での割り算を防ぐためだけのものです。1e-5 以下なら何でも構いません(EXERCISES.md)が、あなたの ε"
        "(例えば 1e-3)は結果を大きく変えます(最適化手法では小さな勾配のステップ、バッチ正規化では正規化した"
        "すべての値)。1e-7 や 1e-8 を使います。"),
-    _m("default-value-wrong", "", "A default value differs from the spec", "既定値が仕様と違う",
+    _m("default-value-wrong", "5.3", "A default value differs from the spec", "既定値が仕様と違う",
        "Defaults are part of the contract (EXERCISES.md, general rules): called without that argument, your "
        "code must do what the spec's signature says — e.g. Adam(lr=0.001, beta1=0.9, beta2=0.999), "
        "RMSprop(decay_rate=0.99), MultiLayerNet(weight_init_std=0.01) — and yours uses another value.",

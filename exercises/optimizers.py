@@ -8,8 +8,8 @@ Items per optimizer class ``X`` (SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam
 - ``X.trajectory``  the text's experiment (§6.1): f(x, y) = x² + 100y² from (10, 1), the whole path.
 - ``Adam.step_count`` the step count t advances once per call, also with several keys.
 
-Tolerances — every valid variant of EXERCISES.md must pass (any ε in [0, 1e-5], inside or
-outside the square root, both Adam forms):
+Tolerances — every valid variant of EXERCISES.md must pass (any ε in (0, 1e-5], inside or
+outside the square root, both Adam forms; ε = 0 fails where a gradient is exactly 0, see below):
 
 * The update checks use gradients with 3 ≤ |g| ≤ 6 (random signs), so the denominators are
   bounded away from 0 and ε only changes a step by a small *relative* amount, whatever the
@@ -30,6 +30,18 @@ outside the square root, both Adam forms):
   here, which avoid degenerate steps (AdaGrad at lr 1 and RMSprop at lr 0.1 put y exactly on 0
   in one step).  The gradient ∇f = (2x, 200y) is computed by the grader at the student's own
   current position, one round trip per step.
+
+Beyond that, ``X.update`` also checks (issue 12):
+
+* ``X()`` without arguments against the spec's defaults (``DEFAULTS``), with gradients of size 1 … 100 that
+  change from call to call (so that β₂ = 0.99 instead of 0.999 shows);
+* gradients of every size, exact zeros included (some elements 0 in every call, some only in the first):
+  each change is compared with the ENVELOPE of every valid variant (ε ∈ {1e-200, 1e-5}, inside or outside
+  the root, both Adam forms; each change is monotone in ε for a given form, so the corners span every
+  valid ε) widened by 1e-6 relative only. A missing ε gives 0/0 = nan there (``optimizer-eps-missing``),
+  ε = 1e-3 leaves the envelope by > 50× its width (``eps-too-large``). For Adam this probe uses β₂ = 0.5:
+  with β₂ = 0.999 the implementation form scales ε by 1/√(1 − β₂ᵗ) ≈ 32 at t = 1 (and by 1/(1 − β₂ᵗ)
+  inside the root), and ε = 1e-5 there is as large as ε = 1e-3 in the original form.
 """
 
 from __future__ import annotations

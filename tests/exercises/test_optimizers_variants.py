@@ -68,7 +68,9 @@ class Adam:
                 params[k] -= lr_t * self.s[k] / _den(self.r[k])
 '''
 
-EPSILONS = [0.0, 1e-8, 1e-7, 10e-7, 1e-5]
+# ε = 0 is not valid: a gradient that is exactly 0 divides 0 by 0 (EXERCISES.md: steps see gradients of every
+# size, zero included) — see test_no_epsilon_loses_only_the_update_items
+EPSILONS = [1e-8, 1e-7, 10e-7, 1e-5]
 CASES = [pytest.param(eps, inside, original, id=f"eps={eps:g}-{'inside' if inside else 'outside'}-"
                       f"{'original' if original else 'implementation'}")
          for eps, inside, original in itertools.product(EPSILONS, (False, True), (True, False))]
@@ -88,3 +90,15 @@ def test_valid_epsilon_variants_get_full_marks(eps, inside, original):
     report = grade_source(_subset(), source.encode(), "variant.py", GradeOptions(statement_budget=0.5))
     lost = {i.id: i.feedback.en for i in report.items if i.score < i.max_score}
     assert not lost, lost
+
+
+@pytest.mark.parametrize("inside", (False, True))
+def test_no_epsilon_loses_only_the_update_items(inside):
+    """ε = 0: the update items (gradients of every size, exact zeros included) find 0/0 = nan and name the
+    missing ε; in_place, step_count and the trajectories (no zero gradient) still pass."""
+    den = "np.sqrt(r + EPS)" if inside else "np.sqrt(r) + EPS"
+    source = textwrap.dedent(TEMPLATE.format(eps=0.0, den=den, original=True))
+    report = grade_source(_subset(), source.encode(), "variant.py", GradeOptions(statement_budget=0.5))
+    lost = {i.id: i for i in report.items if i.score < i.max_score}
+    assert set(lost) == {"AdaGrad.update", "RMSprop.update", "Adam.update"}, {k: v.feedback.en for k, v in lost.items()}
+    assert all(i.mistake is not None and i.mistake.id == "optimizer-eps-missing" for i in lost.values())

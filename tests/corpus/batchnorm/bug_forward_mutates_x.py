@@ -1,5 +1,6 @@
 # forward centres x in place (x -= mu), changing the caller's array.
 # expect-fail: BatchNormalization.no_mutation
+# expect-mistake: BatchNormalization.no_mutation=input-modified-in-place
 import numpy as np
 
 

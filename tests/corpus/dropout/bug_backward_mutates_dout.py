@@ -1,5 +1,6 @@
 # backward multiplies dout by the mask in place.
 # expect-fail: Dropout.no_mutation
+# expect-mistake: Dropout.no_mutation=input-modified-in-place
 # 「ゼロから作る Deep Learning」common/layers.py の Dropout
 import numpy as np
 
