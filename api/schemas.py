@@ -43,6 +43,18 @@ class ReportItem(BaseModel):
     mistake: Mistake | None = None
 
 
+class SyntaxProblem(BaseModel):
+    """A place of the submission that does not parse; a report lists these first (the usual cause of
+    items whose names are "not defined")."""
+
+    file: str
+    cell: int | None = Field(None, description="The notebook cell (1-based); null for a .py file.")
+    line: int = Field(description="The line of the syntax error, in the file or in the cell.")
+    end_line: int | None = Field(None, description="The last line skipped with it (a .py keeps what parses).")
+    message: str = Field(description="Python's message, e.g. \"'(' was never closed\".")
+    text: str = Field(description="The line itself.")
+
+
 class Report(BaseModel):
     """The grading report of INTERFACES.md, in the language asked for."""
 
@@ -57,6 +69,7 @@ class Report(BaseModel):
     items: list[ReportItem]
     notes: list[str] = []
     output: str = ""
+    syntax_errors: list[SyntaxProblem] = []
 
 
 class SubmissionSummary(BaseModel):

@@ -30,7 +30,7 @@ MISTAKES = (
         "ミニバッチ全体で同じマスクを使っている"), M(
         "The mask M has the shape of X: every sample of the batch drops its own units "
         "(np.random.rand(*x.shape), not np.random.rand(x.shape[1])).",
-        "マスク M は X と同じ型の配列で、データごとに消去するニューロンが変わります"
+        "マスク M は X と同じ形状の配列で、データごとに消去するニューロンが変わります"
         "(np.random.rand(x.shape[1]) ではなく np.random.rand(*x.shape))。"), "9.2"),
     Mistake("dropout-backward-no-mask", M(
         "backward without the mask", "backward でマスクを掛けていない"), M(

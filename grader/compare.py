@@ -27,9 +27,21 @@ class Fail(Exception):
 
 
 def fmt(x) -> str:
+    """A number as a person reads it: 6 significant digits (0-d arrays and NumPy scalars included)."""
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        x = x[()]
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
     if isinstance(x, (float, np.floating)):
         return f"{float(x):.6g}"
+    if isinstance(x, np.integer):
+        return str(int(x))
     return str(x)
+
+
+def _ja(text: str, particle: str) -> str:
+    """``text`` and a particle: spaced after Latin letters or code (`dx` の), not after Japanese (出力の)."""
+    return f"{text} {particle}" if text[-1:].isascii() else f"{text}{particle}"
 
 
 def _index(idx) -> str:
@@ -48,7 +60,7 @@ def as_array(value, what: Msg, dtype=float) -> np.ndarray:
         except (TypeError, ValueError):
             raise Fail(Msg(en=f"{what.en} should be numbers, but your code returned a nested {type(value).__name__} "
                               "that is not a rectangular array of numbers.",
-                           ja=f"{what.ja} は数値の配列であるべきですが、数値の配列に変換できない "
+                           ja=f"{_ja(what.ja, 'は')}数値の配列であるべきですが、数値の配列に変換できない "
                               f"{type(value).__name__} が返されました。")) from None
     else:
         got = "None (nothing returned — is a `return` missing?)" if value is None else \
@@ -56,13 +68,13 @@ def as_array(value, what: Msg, dtype=float) -> np.ndarray:
         got_ja = "None(return 文がないのでは?)" if value is None else \
             f"{getattr(value, 'type_name', type(value).__name__)} 型の値"
         raise Fail(Msg(en=f"{what.en} should be a NumPy array, but your code returned {got}.",
-                       ja=f"{what.ja} は NumPy 配列であるべきですが、{got_ja} が返されました。"))
+                       ja=f"{_ja(what.ja, 'は')} NumPy 配列であるべきですが、{got_ja}が返されました。"))
     if arr.dtype.kind == "c":
         raise Fail(Msg(en=f"{what.en} is complex; real numbers were expected.",
-                       ja=f"{what.ja} が複素数になっています。実数が期待されています。"))
+                       ja=f"{_ja(what.ja, 'が')}複素数になっています。実数が期待されています。"))
     if arr.dtype.kind not in "biuf":
         raise Fail(Msg(en=f"{what.en} has dtype {arr.dtype}; numbers were expected.",
-                       ja=f"{what.ja} の dtype が {arr.dtype} です。数値が期待されています。"))
+                       ja=f"{_ja(what.ja, 'の')} dtype が {arr.dtype} です。数値が期待されています。"))
     return arr.astype(dtype, copy=False)
 
 
@@ -70,7 +82,7 @@ def as_scalar(value, what: Msg) -> float:
     arr = as_array(value, what)
     if arr.size != 1:
         raise Fail(Msg(en=f"{what.en} should be a single number (a scalar), but has shape {arr.shape}.",
-                       ja=f"{what.ja} はスカラー(1 つの数)であるべきですが、形状が {arr.shape} です。"))
+                       ja=f"{_ja(what.ja, 'は')}スカラー(1 つの数)であるべきですが、形状が {arr.shape} です。"))
     return float(arr.reshape(()))
 
 
@@ -78,11 +90,11 @@ def check_shape(arr: np.ndarray, shape: tuple, what: Msg, squeeze: bool = False)
     if squeeze:
         if np.squeeze(arr).shape != tuple(s for s in shape if s != 1):
             raise Fail(Msg(en=f"{what.en} has shape {arr.shape}, expected {shape}.",
-                           ja=f"{what.ja} の形状が {arr.shape} です。期待される形状は {shape} です。"))
+                           ja=f"{_ja(what.ja, 'の')}形状が {arr.shape} です。期待される形状は {shape} です。"))
         return arr.reshape(shape)
     if arr.shape != tuple(shape):
         raise Fail(Msg(en=f"{what.en} has shape {arr.shape}, expected {tuple(shape)}.",
-                       ja=f"{what.ja} の形状が {arr.shape} です。期待される形状は {tuple(shape)} です。"))
+                       ja=f"{_ja(what.ja, 'の')}形状が {arr.shape} です。期待される形状は {tuple(shape)} です。"))
     return arr
 
 
@@ -142,13 +154,18 @@ def assert_close(value, expected, what: Msg, rtol: float = RTOL, atol: float = A
     exp_finite = np.isfinite(expected)
     bad = ~np.isfinite(actual) & exp_finite
     if bad.any():
+        mistake = match_variant(actual, variants, rtol, atol, expected)
+        if actual.ndim == 0:  # a scalar has no position to name
+            raise Fail(Msg(en=f"{what.en} is {fmt(actual)} where a finite value {fmt(expected)} was expected.{ctx_en}",
+                           ja=f"{_ja(what.ja, 'が')} {fmt(actual)} になっています(期待値 {fmt(expected)})。{ctx_ja}"),
+                       mistake=mistake)
         idx = np.argwhere(bad)[0]
         raise Fail(Msg(en=f"{what.en} contains {fmt(actual[tuple(idx)])} at {_index(idx)} where a finite value "
                           f"{fmt(expected[tuple(idx)])} was expected ({int(bad.sum())} non-finite element(s))."
                           f"{ctx_en}",
-                       ja=f"{what.ja} の {_index(idx)} が {fmt(actual[tuple(idx)])} になっています"
+                       ja=f"{_ja(what.ja, 'の')} {_index(idx)} が {fmt(actual[tuple(idx)])} になっています"
                           f"(期待値 {fmt(expected[tuple(idx)])}、非有限の要素 {int(bad.sum())} 個)。{ctx_ja}"),
-                   mistake=match_variant(actual, variants, rtol, atol, expected))
+                   mistake=mistake)
     ok = close_mask(actual, expected, rtol, atol) | (actual == expected)
     if ok.all():
         return actual
@@ -169,7 +186,7 @@ def assert_close(value, expected, what: Msg, rtol: float = RTOL, atol: float = A
         ratio_en = f" Your values are all about {r:.4g} times the expected ones."
         ratio_ja = f"あなたの値はすべて期待値の約 {r:.4g} 倍です。"
     msg = Msg(en=f"{what.en} differs{where_en}: got {fmt(a_val)}, expected {fmt(e_val)}{count_en}.{ratio_en}{ctx_en}",
-              ja=f"{what.ja} の値が違います。{where_ja}あなたの値 {fmt(a_val)}、期待値 {fmt(e_val)}{count_ja}。"
+              ja=f"{_ja(what.ja, 'の')}値が違います。{where_ja}あなたの値 {fmt(a_val)}、期待値 {fmt(e_val)}{count_ja}。"
                  f"{ratio_ja}{ctx_ja}")
     raise Fail(msg, mistake=mistake)
 

@@ -11,7 +11,7 @@ import numpy as np
 from grader.compare import Fail
 from grader.context import ItemContext
 from grader.loader import LoadedSubmission, UnreadableSubmission, load_submission
-from grader.messages import Msg
+from grader.messages import Msg, place
 from grader.options import GradeOptions
 from grader.extras import missing, unavailable_message
 from grader.runner.pool import default_starter, with_preload
@@ -26,7 +26,8 @@ PASS_MSG = Msg(en="Correct.", ja="正解です。")
 
 def load_note_msg(note: LoadNote) -> Msg:
     u = note.unit
-    where_en, where_ja = f"{u.filename}, line {u.lineno}", f"{u.filename} の {u.lineno} 行目"
+    where = place(u.filename, u.lineno)
+    where_en, where_ja = where.en, where.ja
     first = u.source.strip().split("\n")[0][:60]
     if note.kind == "timeout":
         return Msg(en=f"{where_en} (`{first}`) ran longer than its time budget and was dropped.",
@@ -38,6 +39,24 @@ def load_note_msg(note: LoadNote) -> Msg:
     typ, msg = err.get("type", "Error"), str(err.get("message", ""))[:200]
     return Msg(en=f"{where_en} (`{first}`) raised {typ}: {msg} — dropped, the rest was loaded.",
                ja=f"{where_ja}(`{first}`)で {typ} が発生したため読み飛ばしました: {msg}")
+
+
+def missing_msg(name: str, syntax_errors: list) -> Msg:
+    """A name the submission does not define; when lines did not parse, that is the likely reason."""
+    if syntax_errors:
+        first = next((p for p in syntax_errors if name in p.names), syntax_errors[0])
+        where = place(first.file if first.cell is None else f"{first.file}, cell {first.cell}", first.line)
+        if name in first.names:
+            return Msg(en=f"`{name}` is not defined: its definition is in the lines that did not parse "
+                          f"(SyntaxError at {where.en}). Fix the syntax error first.",
+                       ja=f"`{name}` が定義されていません。定義が構文エラーで読み込めなかった行({where.ja})に"
+                          "あります。まず構文エラーを直してください。")
+        return Msg(en=f"`{name}` is not defined: its definition is probably in the lines that did not parse "
+                      f"(SyntaxError at {where.en}). Fix the syntax error first.",
+                   ja=f"`{name}` が定義されていません。構文エラーで読み込めなかった行({where.ja})に定義が"
+                      "あると思われます。まず構文エラーを直してください。")
+    return Msg(en=f"`{name}` is not defined in your submission (names are case-sensitive).",
+               ja=f"`{name}` が提出物に定義されていません(名前の大文字・小文字も区別されます)。")
 
 
 def _result(item: Item, status: str, feedback: Msg, score: float = 0.0, **kw) -> ItemResult:
@@ -55,11 +74,13 @@ def grade_source(exercise: Exercise, data: bytes, filename: str, options: GradeO
         loaded = load_submission(data, filename)
     except UnreadableSubmission as exc:
         report.unreadable = exc.msg
+        report.syntax_errors = list(exc.syntax_errors)
         report.items = [_result(i, "error", exc.msg) for i in exercise.items]
         report.notes.append(exc.msg)
         report.duration_ms = (time.perf_counter() - t0) * 1000
         return report
     report.notes += loaded.notes
+    report.syntax_errors = list(loaded.syntax_errors)
     grade_loaded(exercise, loaded, report, options, starter or default_starter())
     report.duration_ms = (time.perf_counter() - t0) * 1000
     return report
@@ -105,9 +126,7 @@ def grade_loaded(exercise: Exercise, loaded: LoadedSubmission, report: Report, o
             info = names.get(item.name, {"kind": "missing"}) if isinstance(names.get(item.name), dict) \
                 else {"kind": "missing"}
             if info.get("kind") == "missing":
-                report.items.append(_result(item, "missing", Msg(
-                    en=f"`{item.name}` is not defined in your submission (names are case-sensitive).",
-                    ja=f"`{item.name}` が提出物に定義されていません(名前の大文字・小文字も区別されます)。")))
+                report.items.append(_result(item, "missing", missing_msg(item.name, report.syntax_errors)))
                 continue
             kind_problem = _check_kind(item, info)
             if kind_problem is not None:
@@ -140,9 +159,12 @@ def run_item(exercise: Exercise, item: Item, session: Session, seed: int, option
         msg = e.describe()
         signature = exercise.signatures.get(item.name)
         if e.info.get("type") == "TypeError" and signature:
-            msg = msg + Msg(en=f"The exercise asks for `{signature}` (arguments are passed by keyword "
-                               "to constructors).",
-                            ja=f"課題の指定は `{signature}` です(コンストラクタの引数はキーワードで渡されます)。")
+            if item.kind == "class":
+                msg = msg + Msg(en=f"The exercise asks for `{signature}` (arguments are passed by keyword "
+                                   "to constructors).",
+                                ja=f"課題の指定は `{signature}` です(コンストラクタの引数はキーワードで渡されます)。")
+            else:
+                msg = msg + Msg(en=f"The exercise asks for `{signature}`.", ja=f"課題の指定は `{signature}` です。")
         res = _result(item, "error", msg)
     except StudentTimeout as e:
         res = _result(item, "timeout", Msg(

@@ -21,9 +21,10 @@ DEFINITION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Imp
 class UnreadableSubmission(Exception):
     """The file cannot be graded at all (not text, not a notebook, empty...)."""
 
-    def __init__(self, msg: Msg):
+    def __init__(self, msg: Msg, syntax_errors: list | None = None):
         super().__init__(msg.en)
         self.msg = msg
+        self.syntax_errors = syntax_errors or []
 
 
 @dataclass
@@ -38,9 +39,28 @@ class Unit:
 
 
 @dataclass
+class SyntaxProblem:
+    """One place that does not parse: what a report leads with (``Report.syntax_errors``)."""
+
+    file: str
+    line: int  # 1-based, in the file (a .py) or in the cell (a notebook)
+    message: str  # Python's own message ("invalid syntax", "'(' was never closed")
+    text: str  # the line itself
+    cell: int | None = None  # the notebook cell (1-based), None for a .py file
+    end_line: int | None = None  # the last line skipped with it (a .py file keeps what parses around it)
+    note: Msg | None = field(default=None, compare=False, repr=False)  # its note, which leads the notes
+    names: tuple[str, ...] = ()  # what the skipped lines look like they define (def/class/assignment)
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "cell": self.cell, "line": self.line, "end_line": self.end_line,
+                "message": self.message, "text": self.text}
+
+
+@dataclass
 class LoadedSubmission:
     units: list[Unit] = field(default_factory=list)
     notes: list[Msg] = field(default_factory=list)
+    syntax_errors: list[SyntaxProblem] = field(default_factory=list)
 
 
 def strip_magics(source: str) -> tuple[str, int]:
@@ -95,7 +115,10 @@ def recover_statements(source: str, filename: str, span: int = 30):
             parsed = j
             break
         if parsed is None:
-            broken.append((starts[i] + 1, starts[i + 1], error))
+            end = starts[i + 1]  # 1-based number of the line before the next start
+            while end > starts[i] + 1 and not lines[end - 1].strip():
+                end -= 1  # trailing blank lines (and the empty "line" after a final newline) are not code
+            broken.append((starts[i] + 1, end, error))
             i += 1
             continue
         chunk_units, _ = split_units("\n".join(lines[starts[i]:starts[parsed]]), filename,
@@ -107,14 +130,37 @@ def recover_statements(source: str, filename: str, span: int = 30):
     # merge consecutive broken chunks into one note
     merged: list[tuple[int, int, str]] = []
     for b in broken:
-        if merged and merged[-1][1] + 1 >= b[0]:
+        if merged and all(not line.strip() for line in lines[merged[-1][1]:b[0] - 1]):
             merged[-1] = (merged[-1][0], b[1], merged[-1][2])
         else:
             merged.append(b)
     return units, merged
 
 
-def split_units(source: str, filename: str, where: Msg, recover: bool = False) -> tuple[list[Unit], list[Msg]]:
+_DEFINES = re.compile(r"^\s*(?:(?:async\s+)?def|class)\s+([A-Za-z_]\w*)|^([A-Za-z_]\w*)\s*=[^=]", re.M)
+
+
+def _defined_names(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(a or b for a, b in _DEFINES.findall(text)))
+
+
+def _syntax_problem(source: str, first: int, last: int) -> tuple[int, str, str]:
+    """(line, message, the line's text) of the first syntax error in lines ``first``..``last`` (1-based)."""
+    lines = source.split("\n")
+    try:
+        ast.parse("\n".join(lines[first - 1:last]))
+    except SyntaxError as exc:
+        line = first - 1 + (exc.lineno or 1)
+        line = min(max(line, first), last)
+        return line, exc.msg or "invalid syntax", lines[line - 1].strip()[:200]
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return first, type(exc).__name__, lines[first - 1].strip()[:200]
+    return first, "invalid syntax", lines[first - 1].strip()[:200]
+
+
+def split_units(source: str, filename: str, where: Msg, recover: bool = False,
+                problems: list[SyntaxProblem] | None = None, cell: int | None = None,
+                file: str | None = None) -> tuple[list[Unit], list[Msg]]:
     """Split one cell (or a whole .py file) into top-level statements.
 
     With ``recover`` (a ``.py`` file), a syntax error drops only the statements around
@@ -130,14 +176,30 @@ def split_units(source: str, filename: str, where: Msg, recover: bool = False) -
     except SyntaxError as exc:
         line = exc.lineno or 0
         if not recover:
-            notes.append(Msg(en=f"{where.en} does not parse (SyntaxError at line {line}: {exc.msg}); skipped.",
-                             ja=f"{where.ja} は構文エラーのため実行されませんでした(行 {line}: {exc.msg})。"))
+            text = source.split("\n")[line - 1].strip()[:200] if 0 < line <= source.count("\n") + 1 else ""
+            shown = f": `{text}`" if text else ""
+            note = Msg(en=f"{where.en} does not parse (SyntaxError at line {line}: {exc.msg}{shown}); skipped.",
+                       ja=f"{where.ja} は構文エラーのため実行されませんでした({line} 行目: {exc.msg}{shown})。")
+            if problems is not None:
+                problems.append(SyntaxProblem(file or filename, line, exc.msg or "invalid syntax", text, cell,
+                                              note=note, names=_defined_names(source)))
+            notes.append(note)
             return [], notes
         units, broken = recover_statements(source, filename)
         for start, end, err in broken:
-            notes.append(Msg(
-                en=f"{where.en}, lines {start}-{end} do not parse (SyntaxError: {err}); those lines were skipped.",
-                ja=f"{where.ja} の {start}-{end} 行目は構文エラー({err})のためスキップしました。"))
+            at, message, text = _syntax_problem(source, start, end)
+            lines_en = f"line {start}" if start == end else f"lines {start}-{end}"
+            lines_ja = f"{start} 行目" if start == end else f"{start}-{end} 行目"
+            shown = f": `{text}`" if text else ""
+            note = Msg(en=f"{where.en}, {lines_en} {'does' if start == end else 'do'} not parse (SyntaxError at "
+                          f"line {at}: {message}{shown}); {'that line was' if start == end else 'those lines were'} "
+                          "skipped.",
+                       ja=f"{where.ja} の {lines_ja}は構文エラーのためスキップしました({at} 行目: {message}{shown})。")
+            if problems is not None:
+                skipped = "\n".join(source.split("\n")[start - 1:end])
+                problems.append(SyntaxProblem(file or filename, at, message, text, cell, end, note=note,
+                                              names=_defined_names(skipped)))
+            notes.append(note)
         return units, notes
     except (ValueError, RecursionError, MemoryError) as exc:
         notes.append(Msg(en=f"{where.en} cannot be parsed ({type(exc).__name__}); skipped.",
@@ -219,16 +281,19 @@ def load_submission(data: bytes, filename: str) -> LoadedSubmission:
                                            ja=f"{name} にはコードセルがありません。"))
         for number, cell in enumerate(cells, start=1):
             where = Msg(en=f"cell {number}", ja=f"セル {number}")
-            units, notes = split_units(cell, f"{name}, cell {number}", where)
+            units, notes = split_units(cell, f"{name}, cell {number}", where, problems=loaded.syntax_errors,
+                                       cell=number, file=name)
             loaded.units += units
             loaded.notes += notes
     else:
         where = Msg(en=name, ja=name)
-        units, notes = split_units(text, name, where, recover=True)
+        units, notes = split_units(text, name, where, recover=True, problems=loaded.syntax_errors)
         loaded.units += units
         loaded.notes += notes
         if not units and notes:
-            raise UnreadableSubmission(Msg(en=notes[-1].en, ja=notes[-1].ja))
+            raise UnreadableSubmission(Msg(en=notes[-1].en, ja=notes[-1].ja), loaded.syntax_errors)
+    syntax_notes = [p.note for p in loaded.syntax_errors if p.note is not None]
+    loaded.notes = syntax_notes + [n for n in loaded.notes if n not in syntax_notes]  # the syntax errors first
     if not loaded.units:
         raise UnreadableSubmission(Msg(en=f"{name} contains no Python statements.",
                                        ja=f"{name} には Python の文がありません。"))

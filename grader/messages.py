@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 LANGS = ("ja", "en")
@@ -21,6 +22,28 @@ class Msg:
     @staticmethod
     def join(parts: list["Msg"]) -> "Msg":
         return Msg(en=" ".join(p.en for p in parts), ja="".join(p.ja for p in parts))
+
+
+def with_section(text: str, section: str, lang: str) -> str:
+    """``text`` followed by the section to read, unless the text already cites that section."""
+    if not section or f"§{section}" in text:
+        return text
+    return f"{text}(§{section})" if lang == "ja" else f"{text} (§{section})"
+
+
+_CELL = re.compile(r"^(?P<file>.*), cell (?P<cell>\d+)$")
+
+
+def place(filename: str, line: int | None = None) -> Msg:
+    """Where something is, in each language: ``a.ipynb, cell 9, line 1`` / ``a.ipynb のセル 9 の 1 行目``.
+
+    Units of a notebook are named ``"<name>, cell N"`` (what tracebacks show); the Japanese text must
+    not keep the English words."""
+    m = _CELL.match(filename)
+    ja_file = f"{m['file']} のセル {m['cell']}" if m else filename
+    if line is None:
+        return Msg(en=filename, ja=ja_file)
+    return Msg(en=f"{filename}, line {line}", ja=f"{ja_file} の {line} 行目")
 
 
 def normalize_lang(lang: str | None, default: str = "ja") -> str:

@@ -50,6 +50,8 @@ class Report:
     duration_ms: float = 0.0
     output: str = ""
     unreadable: Msg | None = None
+    # the places that did not parse (grader.loader.SyntaxProblem): a report leads with them
+    syntax_errors: list = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -70,6 +72,7 @@ class Report:
             "items": [i.to_dict(lang) for i in self.items],
             "notes": [n.get(lang) for n in self.notes],
             "output": self.output,
+            "syntax_errors": [p.to_dict() for p in self.syntax_errors],
         }
 
     def to_bilingual(self) -> dict:

@@ -115,6 +115,12 @@ $("submit-form").addEventListener("submit", async (event) => {
 });
 
 // ---- the report
+// the hint followed by its section, unless the hint already cites it (grader.messages.with_section)
+function withSection(hint, section) {
+  if (!section || hint.includes("§" + section)) return hint;
+  return PAGE.lang === "ja" ? `${hint}(§${section})` : `${hint} (§${section})`;
+}
+
 function showSubmission(sub) {
   const section = $("report");
   section.hidden = false;
@@ -134,7 +140,7 @@ function showSubmission(sub) {
     const feedback = el("td", { className: "feedback" }, el("div", { textContent: item.feedback }));
     if (item.status !== "pass") {
       if (item.mistake) feedback.append(el("div", { className: "mistake", textContent: `${T.mistake}: ${item.mistake.title}` }));
-      feedback.append(el("div", { className: "hint", textContent: `${T.hint}: ${item.hint} (§${item.section})` }));
+      feedback.append(el("div", { className: "hint", textContent: `${T.hint}: ${withSection(item.hint, item.section)}` }));
     }
     tbody.append(el("tr", { className: "status-" + item.status },
       el("td", { textContent: item.id }),

@@ -395,7 +395,7 @@ class BatchResult:
             "stdev": statistics.pstdev(scores) if len(scores) > 1 else 0.0 if scores else None,
             "min": min(scores) if scores else None,
             "max": max(scores) if scores else None,
-            "full_marks": sum(1 for r in self.results if r.raw_score >= self.max_score and r.graded),
+            "full_marks": sum(1 for r in self.results if r.graded and r.score >= self.max_score),  # after any late penalty
             "late": sum(1 for r in self.results if r.late is not None and r.late.late),
             "wall_seconds": self.wall_seconds,
             "mean_duration_ms": statistics.fmean(durations) if durations else None,

@@ -6,6 +6,8 @@ import re
 
 from jinja2 import Environment
 
+from grader.messages import with_section
+
 STATUS = {
     "en": {"pass": "pass", "fail": "fail", "error": "error", "timeout": "timeout", "missing": "missing"},
     "ja": {"pass": "正解", "fail": "不正解", "error": "エラー", "timeout": "時間切れ", "missing": "未定義"},
@@ -44,6 +46,7 @@ def _context(r, exercise_id: str, exercise_title: str, lang: str) -> dict:
                        mark=STATUS_MARK.get(it["status"], ""), score_s=fmt(it["score"]),
                        max_s=fmt(it["max_score"])) for it in items],
         "problems": [dict(it, label=STATUS[lang].get(it["status"], it["status"]), score_s=fmt(it["score"]),
+                          hint_s=with_section(it["hint"], it["section"], lang),
                           max_s=fmt(it["max_score"])) for it in items if it["score"] < it["max_score"]],
         "notes": report["notes"] if report else [],
         "late": None if late is None or not late.late else {
@@ -92,7 +95,7 @@ code{font-family:ui-monospace,monospace;font-size:.92em}
 {% if it.mistake %}<p class="mistake">{{ t.mistake }}: {{ it.mistake.title }}</p>
 {% if it.mistake.explanation %}<p>{{ it.mistake.explanation }}</p>{% endif %}{% endif %}
 <p>{{ it.feedback }}</p>
-<p class="hint">{{ t.hint }}: {{ it.hint }} ({{ t.section }}{{ it.section }})</p></div>
+<p class="hint">{{ t.hint }}: {{ it.hint_s }}</p></div>
 {% endfor %}{% endif %}
 {% if notes %}<h2>{{ t.notes }}</h2><ul>{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
 </body></html>
@@ -133,7 +136,7 @@ def _markdown(c: dict) -> str:
                 out += [f"**{t['mistake']}: {_md(it['mistake']['title'])}**", ""]
                 if it["mistake"].get("explanation"):
                     out += [_md(it["mistake"]["explanation"]), ""]
-            out += [_md(it["feedback"]), "", f"*{t['hint']}: {_md(it['hint'])} ({t['section']}{it['section']})*", ""]
+            out += [_md(it["feedback"]), "", f"*{t['hint']}: {_md(it['hint_s'])}*", ""]
     if c["notes"]:
         out += [f"## {t['notes']}", ""] + [f"- {_md(n)}" for n in c["notes"]] + [""]
     return "\n".join(out)

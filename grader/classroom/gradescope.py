@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from grader.classroom.batch import folder_files, grade_files, unreadable_report
-from grader.messages import Msg
+from grader.messages import Msg, with_section
 from grader.options import MAX_FILE_BYTES
 
 DEFAULT_SUBMISSION = Path("/autograder/submission")
@@ -41,7 +41,7 @@ def test_output(item: dict, lang: str) -> str:
             lines.append(("よくある間違い: " if ja else "Typical mistake: ") + (m.get("title") or m["id"]))
             if m.get("explanation"):
                 lines.append(m["explanation"])
-        lines.append(("ヒント: " if ja else "Hint: ") + f"{item['hint']} (§{item['section']})")
+        lines.append(("ヒント: " if ja else "Hint: ") + with_section(item["hint"], item["section"], lang))
     return "\n".join(line for line in lines if line)
 
 

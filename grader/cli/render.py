@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from grader.messages import place, with_section
 from grader.report import Report
 from grader.spec import Exercise
 
@@ -58,11 +59,23 @@ def print_catalogue(console: Console, exercises: dict[str, Exercise], lang: str)
         console.print(Text(note, style="yellow"))
 
 
+def syntax_error_line(p: dict, lang: str) -> str:
+    """One entry of a report's ``syntax_errors``, as the line that leads the report."""
+    where = place(p["file"] if p.get("cell") is None else f"{p['file']}, cell {p['cell']}", p["line"])
+    if lang == "ja":
+        return f"構文エラー: {where.ja}: {p['message']}(この行から読み込めなかった部分は採点されていません)"
+    return f"SyntaxError at {where.en}: {p['message']} (what did not parse from there was not graded)"
+
+
 def print_report(console: Console, report: Report, lang: str) -> None:
     d = report.to_dict(lang)
     head = (f"{d['exercise']} — {d['submission']}: {d['score']:g} / {d['max_score']:g}"
             f"  ({d['duration_ms']} ms)")
     console.print(Text(head, style="bold"))
+    for p in d.get("syntax_errors") or []:  # the cause of every "not defined" below: said first
+        console.print(Text(syntax_error_line(p, lang), style="bold red"))
+        if p.get("text"):
+            console.print(Text(f"    {p['text']}"))
     table = Table(show_lines=False)
     table.add_column("item" if lang == "en" else "項目")
     table.add_column("status" if lang == "en" else "結果")
@@ -73,7 +86,7 @@ def print_report(console: Console, report: Report, lang: str) -> None:
         feedback = it["feedback"]
         if it["status"] != "pass":
             hint = it["hint"]
-            feedback += f"\n→ {hint} (§{it['section']})" if lang == "en" else f"\n→ {hint}(§{it['section']})"
+            feedback += f"\n→ {with_section(hint, it['section'], lang)}"
             if it.get("mistake"):
                 feedback = f"[{it['mistake']['title']}] " + feedback
         # Text(), not a markup string: student-derived text and "[title]" must print literally

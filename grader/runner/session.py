@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from grader.runner import wire
 from grader.loader import Unit
-from grader.messages import Msg
+from grader.messages import Msg, place
 from grader.runner.pool import JobConfig
 
 Ref = wire.Ref
@@ -77,7 +77,7 @@ class StudentError(Exception):
             fname, line, func, text = frames[-1]
             where_en = f" at {fname}, line {line}" + (f" in {func}()" if func != "<module>" else "") + (
                 f": `{text.strip()}`" if text else "")
-            where_ja = f"({fname} の {line} 行目" + (f"、{func}()" if func != "<module>" else "") + ")" + (
+            where_ja = f"({place(str(fname), line).ja}" + (f"、{func}()" if func != "<module>" else "") + ")" + (
                 f": `{text.strip()}`" if text else "")
         out = Msg(en=f"Your code raised {typ}: {msg}{where_en}.",
                   ja=f"あなたのコードで {typ} が発生しました: {msg}{where_ja}。")

@@ -57,7 +57,7 @@ def test_shift_jis_source_is_decoded():
     (nb("", "   "), "n.ipynb", "no code cells"),
     (b"\x00\x01\x02binary", "x.py", "binary"),
     (b"# only a comment\n", "c.py", "no Python statements"),
-    (b"def f(:\n", "s.py", "do not parse"),
+    (b"def f(:\n", "s.py", "s.py, line 1 does not parse"),  # one line: not "lines 1-2"
 ])
 def test_unreadable_submissions_get_a_clear_bilingual_reason(data, name, needle):
     with pytest.raises(UnreadableSubmission) as info:
