@@ -157,9 +157,9 @@ CATALOGUE: tuple[Mistake, ...] = (
        "v はオプティマイザのオブジェクトに保持し、update の呼び出しをまたいで使います(最初の呼び出しで作成)。"
        "毎回作り直すと SGD と同じになります(§6.1)。"),
     _m("nesterov-book-order", "6", "Nesterov in the older printings' order", "ネステロフ: 旧版の更新順",
-       "Update θ ← θ + α²v − (1+α)λg first, then v ← αv − λg (EXERCISES.md §8). Older printings of "
+       "Update θ ← θ + α²v − (1+α)λg first, then v ← αv − λg (docs/exercises.md, optimizers). Older printings of "
        "'Deep Learning from Scratch' update v first, which follows a different trajectory.",
-       "先に θ ← θ + α²v − (1+α)λg、次に v ← αv − λg と更新します(EXERCISES.md §8)。"
+       "先に θ ← θ + α²v − (1+α)λg、次に v ← αv − λg と更新します(docs/exercises.md の optimizers)。"
        "『ゼロから作る Deep Learning』旧版は v を先に更新しており、軌道が異なります。"),
     _m("adagrad-no-accumulation", "6", "AdaGrad: h not accumulated", "AdaGrad: h を累積していない",
        "h ← h + g·g accumulates over ALL steps (kept in the object, starting at 0); using only the current g·g "
@@ -179,15 +179,15 @@ CATALOGUE: tuple[Mistake, ...] = (
        "t は update の呼び出し回数です。キーのループの前で、update 1 回につき 1 回だけ増やしてください(§6.2)。"),
     _m("adam-lr-compounded", "6.2", "Adam: λ_t compounded over steps", "Adam: λ_t を累積的に更新している",
        "λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) is computed afresh each step from the base λ, not multiplied into λ step "
-       "after step (EXERCISES.md corrects §6.2).",
+       "after step (docs/exercises.md corrects §6.2).",
        "λ_t = λ√(1−β₂ᵗ)/(1−β₁ᵗ) は毎回もとの λ から計算します。ステップごとに λ に掛け続けてはいけません"
-       "(EXERCISES.md による §6.2 の訂正)。"),
+       "(docs/exercises.md による §6.2 の訂正)。"),
     _m("optimizer-rebinds-params", "6.3", "params[key] rebound instead of updated in place",
        "params[key] を置き換えていて、その場で更新していない",
        "`params[key] = params[key] - ...` creates a NEW array; the network's layers still hold the old one and "
-       "stop learning. Update in place: `params[key] -= ...` (EXERCISES.md §8).",
+       "stop learning. Update in place: `params[key] -= ...` (docs/exercises.md, optimizers).",
        "`params[key] = params[key] - ...` は新しい配列を作るので、ネットワークの層は古い配列を持ったまま学習"
-       "しなくなります。`params[key] -= ...` のようにその場で更新してください(EXERCISES.md §8)。"),
+       "しなくなります。`params[key] -= ...` のようにその場で更新してください(docs/exercises.md の optimizers)。"),
     _m("optimizer-modifies-grads", "6.3", "grads modified", "grads を書き換えている",
        "update must not change the gradients it is given (e.g. `grads[key] *= lr`); compute a new array.",
        "update は渡された勾配を変更してはいけません(`grads[key] *= lr` など)。新しい配列を作ってください。"),
@@ -353,8 +353,8 @@ CATALOGUE: tuple[Mistake, ...] = (
        "The penalty added to the loss must also be added to each weight's gradient: dW += 2λW (§9.1).",
        "損失に加えたペナルティは各重みの勾配にも加えます: dW += 2λW(§9.1)。"),
     _m("decay-includes-biases", "9.1", "Weight decay applied to biases too", "バイアスにも荷重減衰をかけている",
-       "Decay the weights W1…WL only, not b, γ, β (EXERCISES.md §12).",
-       "荷重減衰は重み W1…WL のみにかけます。b、γ、β にはかけません(EXERCISES.md §12)。"),
+       "Decay the weights W1…WL only, not b, γ, β (docs/exercises.md, regularization).",
+       "荷重減衰は重み W1…WL のみにかけます。b、γ、β にはかけません(docs/exercises.md の regularization)。"),
 )
 
 MISTAKES: dict[str, Mistake] = {m.id: m for m in CATALOGUE}

@@ -34,13 +34,20 @@ def lang_option(value: Optional[str]) -> str:
 
 @app.command("exercises")
 def exercises_cmd(as_json: bool = typer.Option(False, "--json", help="Machine-readable catalogue."),
+                  as_markdown: bool = typer.Option(False, "--markdown",
+                                                   help="The students' exercise guide (docs/exercises.md), "
+                                                        "Japanese and English."),
                   lang: Optional[str] = typer.Option(None, "--lang", help="ja or en (default en).",
                                                      callback=lang_option)) -> None:
-    """List the catalogue: ids, titles, items, points."""
+    """List the catalogue: ids, titles, items, points (--markdown: the exercise guide)."""
     from exercises import catalogue
     from grader.cli.render import catalogue_dict, print_catalogue
 
-    if as_json:
+    if as_markdown:
+        from exercises.guide import markdown
+
+        sys.stdout.write(markdown(catalogue()))
+    elif as_json:
         out.print_json(json.dumps(catalogue_dict(catalogue(), lang)))
     else:
         print_catalogue(out, catalogue(), lang)

@@ -98,7 +98,7 @@ def test_every_mistake_of_the_issue_is_catalogued_in_both_languages_with_its_sec
         assert JAPANESE.search(msg.ja), msg.ja
         assert msg.en != msg.ja
     assert SECTION.match(m.section), (mid, m.section)
-    assert f"§{m.section}" in m.explanation.en or "EXERCISES.md" in m.explanation.en, \
+    assert f"§{m.section}" in m.explanation.en or "docs/exercises.md" in m.explanation.en, \
         f"{mid}: the explanation should cite the section (§{m.section})"
 
 
