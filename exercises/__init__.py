@@ -72,6 +72,9 @@ def registered() -> dict[str, str]:
 
 def _load(exercise_id: str, target: str) -> Exercise:
     module, _, attr = target.partition(":")
+    # the shared catalogue of typical mistakes registers itself on import; a check names its mistakes
+    # by id through it (an exercise module that does not import it would silently name none)
+    importlib.import_module("exercises.mistakes")
     obj = importlib.import_module(module)
     for part in (attr or "EXERCISE").split("."):
         obj = getattr(obj, part)

@@ -214,3 +214,75 @@ def test_full_marks_count_honours_the_late_penalty(tmp_path):
     by = {r.student: r for r in result.results}
     assert by["late"].raw_score == 23 and by["late"].score < 23 and by["ontime"].score == 23
     assert result.stats()["full_marks"] == 1
+
+
+# ------------------------------------------------------------------ a submission that does not parse
+BROKEN = (LAYERS / "correct_book.py").read_text(encoding="utf-8").replace(
+    "class Relu:", "class Relu(:", 1)
+
+
+def test_a_syntax_error_leads_the_report():
+    assert BROKEN != (LAYERS / "correct_book.py").read_text(encoding="utf-8")
+    line = BROKEN.split("\n").index("class Relu(:") + 1
+    d = grade("layers", BROKEN, "paste.py")
+    (problem,) = d["en"]["syntax_errors"]
+    assert problem["line"] == line and problem["text"] == "class Relu(:" and problem["cell"] is None
+    assert problem["message"]  # Python's own words
+    assert d["en"]["notes"][0].startswith(f"paste.py, line") and "class Relu(:" in d["en"]["notes"][0]
+    relu = [i for i in d["en"]["items"] if i["id"].startswith("Relu.")]
+    assert relu and all(i["status"] == "missing" for i in relu)
+    assert all("in the lines that did not parse" in i["feedback"] and f"line {line}" in i["feedback"] for i in relu)
+    ja = next(i for i in d["ja"]["items"] if i["id"] == "Relu.forward")
+    assert "構文エラー" in ja["feedback"] and f"paste.py の {line} 行目" in ja["feedback"]
+    others = [i for i in d["en"]["items"] if i["id"].startswith("Affine.")]
+    assert all(i["status"] == "pass" for i in others)  # what parses around it is still graded
+    assert json.loads(json.dumps(d["report"].to_bilingual()))["syntax_errors"] == d["en"]["syntax_errors"]
+
+
+def test_a_name_far_from_the_error_is_probably_there():
+    d = grade("layers", "import numpy as np\ndef helper(:\n    pass\n", "p.py")
+    item = next(i for i in d["en"]["items"] if i["id"] == "Affine.forward")
+    assert item["status"] == "missing" and "probably in the lines that did not parse" in item["feedback"]
+    clean = grade("layers", "import numpy as np\n", "q.py")
+    item = next(i for i in clean["en"]["items"] if i["id"] == "Affine.forward")
+    assert "did not parse" not in item["feedback"] and clean["en"]["syntax_errors"] == []
+
+
+def test_a_notebook_cell_that_does_not_parse_is_named_by_cell():
+    nb = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": "import numpy as np"},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+         "source": "class Relu:\n    def forward(self, x:\n        return x\n"}]})
+    d = grade("layers", nb, "n.ipynb")
+    (problem,) = d["en"]["syntax_errors"]
+    assert (problem["file"], problem["cell"], problem["line"]) == ("n.ipynb", 2, 2)
+    assert problem["text"] == "def forward(self, x:"
+    item = next(i for i in d["ja"]["items"] if i["id"] == "Relu.forward")
+    assert "n.ipynb のセル 2 の 2 行目" in item["feedback"]
+
+
+def test_the_cli_table_leads_with_the_syntax_error(tmp_path):
+    from typer.testing import CliRunner
+    from grader.cli.app import app
+
+    f = tmp_path / "paste.py"
+    f.write_text(BROKEN, encoding="utf-8")
+    for lang, words in (("en", "SyntaxError at paste.py, line"), ("ja", "構文エラー: paste.py の")):
+        out = CliRunner().invoke(app, ["check", "layers", str(f), "--lang", lang]).stdout
+        lines = out.splitlines()
+        assert lines[1].startswith(words), lines[:3]
+        assert lines[2].strip() == "class Relu(:"
+
+
+def test_a_fresh_dlgrade_check_names_the_known_mistake():
+    """In a process that imported nothing else, `dlgrade check layers` names affine-dw-transpose (the shared
+    catalogue of mistakes must register itself whatever the exercise module imports)."""
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "grader.cli", "check", "layers",
+                        str(LAYERS / "bug_affine_dw_transpose.py"), "--json"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    item = next(i for i in json.loads(p.stdout)["items"] if i["id"] == "Affine.backward")
+    assert item["mistake"] and item["mistake"]["id"] == "affine-dw-transpose"
