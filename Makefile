@@ -20,12 +20,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[$(PIP_EXTRAS)]' $(CONSTRAINTS)
 	touch $(STAMP)
 
-# Debian packages the test suite needs (browser tests: chromium; sandbox: bubblewrap is optional).
+# Debian packages the test suite needs (browser tests: chromium; Japanese class-report charts and page
+# screenshots: fonts-ipafont-gothic; sandbox: bubblewrap is optional).
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	[ -e /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || missing="$$missing fonts-ipafont-gothic"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); \
-	  else echo "chromium not found: browser tests will fail (install Debian's chromium)"; fi; \
+	    (apt-get install -y -q $$missing >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null)); \
+	  else echo "missing Debian packages:$$missing (browser tests and Japanese charts need them)"; fi; \
 	fi
 
 # Byte-compile our packages (also where PYTHONDONTWRITEBYTECODE is set): every `dlgrade` start reads .pyc.

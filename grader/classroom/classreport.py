@@ -30,23 +30,41 @@ T = {
            "stdev": "std. dev.", "full": "full marks", "late": "late", "wall": "grading wall time",
            "hist": "Score distribution", "items_h": "Items (graded submissions)", "pass_rate": "Pass rate per item",
            "item": "item", "points": "points", "rate": "pass rate", "avg": "mean score",
-           "failures": "Most frequent failure messages", "count": "count", "message": "message (first example)",
+           "failures": "Most frequent failures (by check and named mistake)", "count": "count",
+           "message": "message (first example)", "example": "e.g.",
            "mistakes": "Named mistakes by kind", "mistake": "mistake", "slowest": "Slowest submissions",
            "student": "student", "time": "grading time", "score": "score", "status": "status",
            "bad": "Could not grade", "reason": "reason", "gradebook": "Gradebook", "none": "none",
            "generated": "generated", "deadline": "deadline", "policy": "late policy", "ignored": "ignored files",
-           "jobs": "jobs", "no_failures": "no failures", "of": "of", "files": "files"},
+           "no_failures": "no failures", "of": "of", "files": "files",
+           "thread": "thread(s)", "process": "process(es)", "serial": "process",
+           "c_hist": "Score distribution — {ex} ({n} students)", "c_score": "score (max {mx})",
+           "c_students": "students", "c_mean": "mean {v}", "c_median": "median {v}",
+           "c_items": "Pass rate per item (outcome of each of {n} graded submissions)",
+           "c_pct": "% of submissions", "c_mistakes": "Named mistakes by kind (item.mistake.id)",
+           "c_subs": "submissions", "c_slowest": "Slowest {n} submissions", "c_time": "grading time (s)",
+           "c_median_s": "median {v} s", "no_font": "",
+           "pass": "pass", "fail": "fail", "error": "error", "timeout": "timeout", "missing": "missing"},
     "ja": {"title": "クラスレポート", "overview": "概要", "students": "学生数", "graded": "採点済み",
            "not_graded": "採点不能", "conflicts": "重複提出", "mean": "平均点", "median": "中央値",
            "stdev": "標準偏差", "full": "満点", "late": "遅延提出", "wall": "採点所要時間",
            "hist": "得点分布", "items_h": "項目(採点できた提出物)", "pass_rate": "項目ごとの正答率",
            "item": "項目", "points": "配点", "rate": "正答率", "avg": "平均得点",
-           "failures": "多かった不正解メッセージ", "count": "件数", "message": "メッセージ(最初の例)",
+           "failures": "多かった誤り(確認内容・よくある間違いごと)", "count": "件数", "message": "メッセージ(最初の例)",
+           "example": "例:",
            "mistakes": "よくある間違い(種類別)", "mistake": "間違い", "slowest": "採点に時間のかかった提出物",
            "student": "学生", "time": "採点時間", "score": "得点", "status": "状態",
            "bad": "採点できなかった提出物", "reason": "理由", "gradebook": "成績一覧", "none": "なし",
            "generated": "作成", "deadline": "締切", "policy": "遅延の扱い", "ignored": "無視したファイル",
-           "jobs": "プロセス", "no_failures": "不正解なし", "of": "/", "files": "ファイル"},
+           "no_failures": "不正解なし", "of": "/", "files": "ファイル",
+           "thread": "スレッド", "process": "プロセス", "serial": "プロセス",
+           "c_hist": "得点分布 — {ex}(学生 {n} 人)", "c_score": "得点(満点 {mx})", "c_students": "学生数",
+           "c_mean": "平均 {v}", "c_median": "中央値 {v}",
+           "c_items": "項目ごとの正答率(採点できた提出物 {n} 件それぞれの結果)", "c_pct": "提出物の割合(%)",
+           "c_mistakes": "よくある間違い(種類別、item.mistake.id)", "c_subs": "提出物数",
+           "c_slowest": "採点に時間のかかった提出物 {n} 件", "c_time": "採点時間(秒)", "c_median_s": "中央値 {v} 秒",
+           "no_font": "(日本語フォントが見つからないため、グラフは英語で表示しています)",
+           "pass": "正解", "fail": "不正解", "error": "エラー", "timeout": "時間切れ", "missing": "未定義"},
 }
 
 T["en"]["similar"], T["ja"]["similar"] = "Similar submissions", "類似した提出物"
@@ -77,6 +95,33 @@ def _strip_files(message: str, files: list[str]) -> str:
     return message
 
 
+_RAISED = re.compile(r"raised (\w+)|で (\w+) が発生")
+_POSITION = re.compile(r"\[[^\]]*\]|\([^)]*\d[^)]*\)|(?<=[(])[^)]*\d[^)]*(?=[)])")
+
+
+def failure_group(item: dict, files: list[str], lang: str) -> tuple[str, str]:
+    """``(key, label)`` of one failed item: the same check failing the same way is one group, whatever
+    numbers (random inputs, positions, values) its message quotes.
+
+    A named mistake is its own group; an exception groups by its type; a timeout or a missing name by
+    status; any other failure by the check's first sentence with every number and position taken out."""
+    status = item["status"]
+    words = T["ja" if lang == "ja" else "en"]
+    if item.get("mistake"):
+        m = item["mistake"]
+        return f"mistake:{m['id']}", f"{m.get('title') or m['id']} ({m['id']})"
+    if status == "error":
+        found = _RAISED.search(item["feedback"])
+        typ = (found.group(1) or found.group(2)) if found else ""
+        return f"error:{typ}", f"{words['error']}: {typ}" if typ else words["error"]
+    if status in ("timeout", "missing"):
+        return status, words[status]
+    text = _strip_files(item["feedback"], files)
+    first = re.split(r"(?<=\.)\s+|(?<=。)", text, maxsplit=1)[0]
+    shape = re.sub(r"\s+", " ", NUMBER.sub("#", _POSITION.sub("…", first))).strip()
+    return f"fail:{shape}", shape
+
+
 def aggregate(result: BatchResult, lang: str = "en", top: int = 3) -> dict:
     """Per-item statistics: status counts, pass rate, mean score, frequent failures, mistakes."""
     # over the submissions that were graded: an unreadable file says nothing about an item
@@ -94,9 +139,9 @@ def aggregate(result: BatchResult, lang: str = "en", top: int = 3) -> dict:
             agg["scores"].append(float(it["score"]))
             agg["points"] = float(it["max_score"])
             if it["status"] != "pass":
-                key = message_key(it["feedback"], r.files)
+                key, label = failure_group(it, r.files, lang)
                 agg["messages"][key] += 1
-                agg["examples"].setdefault(key, _strip_files(it["feedback"], r.files))
+                agg["examples"].setdefault(key, (label, _strip_files(it["feedback"], r.files)))
             if it.get("mistake"):
                 agg["mistakes"][it["mistake"]["id"]] += 1
                 agg["mistake_titles"].setdefault(it["mistake"]["id"], it["mistake"].get("title") or "")
@@ -108,7 +153,7 @@ def aggregate(result: BatchResult, lang: str = "en", top: int = 3) -> dict:
             "status": {s: agg["status"].get(s, 0) for s in STATUSES},
             "pass_rate": agg["status"].get("pass", 0) / n if n else 0.0,
             "mean": statistics.fmean(agg["scores"]) if agg["scores"] else 0.0,
-            "failures": [{"count": c, "key": k, "example": agg["examples"][k]}
+            "failures": [{"count": c, "key": k, "label": agg["examples"][k][0], "example": agg["examples"][k][1]}
                          for k, c in agg["messages"].most_common(top)],
             "mistakes": [{"id": m, "title": agg["mistake_titles"].get(m, ""), "count": c}
                          for m, c in agg["mistakes"].most_common()],
@@ -116,57 +161,123 @@ def aggregate(result: BatchResult, lang: str = "en", top: int = 3) -> dict:
     return {"items": out}
 
 
-# --------------------------------------------------------------------------- charts (English labels: the
-# Agg canvas has no Japanese font everywhere; the page's own text follows --lang)
+# --------------------------------------------------------------------------- charts (labels follow --lang;
+# Japanese needs a font with its glyphs: the first of CJK_FONTS installed, else the charts stay English)
+
+CJK_FONTS = ("IPAexGothic", "IPAGothic", "IPAPGothic", "Noto Sans CJK JP", "Noto Sans JP", "TakaoGothic",
+             "VL Gothic", "Hiragino Sans", "Yu Gothic", "Meiryo")
+_cjk_font: list[str | None] = []
 
 
-def chart_histogram(result: BatchResult) -> str:
+def cjk_font() -> str | None:
+    """The name of an installed font with Japanese glyphs (`make system-deps` installs IPAGothic), or None."""
+    if not _cjk_font:
+        from matplotlib import font_manager
+
+        def find():
+            installed = {f.name for f in font_manager.fontManager.ttflist}
+            return next((name for name in CJK_FONTS if name in installed), None)
+
+        found = find()
+        if found is None:  # matplotlib's font cache predates the font's installation: add the files
+            for path in font_manager.findSystemFonts():
+                if re.search(r"ipa|noto.*(cjk|jp)|takao|vl-?gothic", path.rsplit("/", 1)[-1], re.I):
+                    try:
+                        font_manager.fontManager.addfont(path)
+                    except (OSError, RuntimeError, ValueError):
+                        continue
+            found = find()
+        _cjk_font.append(found)
+    return _cjk_font[0]
+
+
+def chart_words(lang: str) -> tuple[dict, dict]:
+    """(labels, font properties) for the charts: Japanese when asked for and a Japanese font exists."""
+    font = cjk_font() if lang == "ja" else None
+    if lang == "ja" and font is not None:
+        return T["ja"], {"family": [font, "DejaVu Sans"]}
+    return T["en"], {}
+
+
+def workers_text(result: BatchResult, lang: str) -> str:
+    """「2 スレッド」/ "2 thread(s)": what graded the class, as it ran."""
+    t = T["ja" if lang == "ja" else "en"]
+    kind = "serial" if result.jobs <= 1 else ("thread" if result.executor == "thread" else "process")
+    return f"{result.jobs} {t[kind]}"
+
+
+def _figure(size, font: dict) -> Figure:
+    return Figure(figsize=size)
+
+
+def _apply_font(ax, font: dict) -> None:
+    if not font:
+        return
+    for text in [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_xticklabels(), *ax.get_yticklabels(),
+                 *ax.texts, *(ax.get_legend().get_texts() if ax.get_legend() else [])]:
+        text.set_fontfamily(font["family"])
+
+
+def figure_histogram(result: BatchResult, lang: str = "en") -> Figure:
+    w, font = chart_words(lang)
     scores = np.array([r.score for r in result.results], dtype=float)
     mx = result.max_score or 1.0
     width = 0.5 if mx <= 10 else 1.0 if mx <= 40 else mx / 20
     edges = np.arange(0, mx + width / 2, width)
     if edges[-1] < mx:
         edges = np.append(edges, mx)
-    fig = Figure(figsize=(8, 3.4))
+    fig = _figure((8, 3.4), font)
     ax = fig.add_subplot()
     if len(scores):
         ax.hist(scores, bins=edges, color="#0969da", edgecolor="white")
         mean, median = float(scores.mean()), float(np.median(scores))
-        ax.axvline(mean, color="#cf222e", linestyle="--", linewidth=1.5, label=f"mean {mean:.2f}")
-        ax.axvline(median, color="#1a7f37", linestyle=":", linewidth=2, label=f"median {median:g}")
+        ax.axvline(mean, color="#cf222e", linestyle="--", linewidth=1.5, label=w["c_mean"].format(v=f"{mean:.2f}"))
+        ax.axvline(median, color="#1a7f37", linestyle=":", linewidth=2, label=w["c_median"].format(v=f"{median:g}"))
         ax.legend(loc="upper left", frameon=False)
     ax.set_xlim(0, mx + width * 0.5)
-    ax.set_xlabel(f"score (max {mx:g})")
-    ax.set_ylabel("students")
-    ax.set_title(f"Score distribution — {result.exercise_id} ({len(scores)} students)")
+    ax.set_xlabel(w["c_score"].format(mx=f"{mx:g}"))
+    ax.set_ylabel(w["c_students"])
+    ax.set_title(w["c_hist"].format(ex=result.exercise_id, n=len(scores)))
     ax.spines[["top", "right"]].set_visible(False)
-    return png_data_uri(fig)
+    _apply_font(ax, font)
+    return fig
 
 
-def chart_items(agg: dict) -> str:
+def chart_histogram(result: BatchResult, lang: str = "en") -> str:
+    return png_data_uri(figure_histogram(result, lang))
+
+
+def figure_items(agg: dict, lang: str = "en") -> Figure:
+    w, font = chart_words(lang)
     items = agg["items"]
-    fig = Figure(figsize=(8, 0.32 * len(items) + 1.2))
+    fig = _figure((8, 0.32 * len(items) + 1.2), font)
     ax = fig.add_subplot()
     y = np.arange(len(items))[::-1]
     left = np.zeros(len(items))
     for s in STATUSES:
         frac = np.array([it["status"][s] / it["n"] if it["n"] else 0.0 for it in items])
         if frac.any():
-            ax.barh(y, frac * 100, left=left * 100, color=COLORS[s], label=s, height=0.75)
+            ax.barh(y, frac * 100, left=left * 100, color=COLORS[s], label=w[s], height=0.75)
         left += frac
     for yi, it in zip(y, items):
         ax.text(101, yi, f"{it['pass_rate']:.0%}", va="center", fontsize=8)
     ax.set_yticks(y, [it["id"] for it in items], fontsize=8)
     ax.set_xlim(0, 110)
-    ax.set_xlabel("% of submissions")
+    ax.set_xlabel(w["c_pct"])
     n = max((it["n"] for it in items), default=0)
-    ax.set_title(f"Pass rate per item (outcome of each of {n} graded submissions)", pad=22)
+    ax.set_title(w["c_items"].format(n=n), pad=22)
     ax.legend(ncols=5, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
-    return png_data_uri(fig)
+    _apply_font(ax, font)
+    return fig
 
 
-def chart_mistakes(agg: dict) -> str | None:
+def chart_items(agg: dict, lang: str = "en") -> str:
+    return png_data_uri(figure_items(agg, lang))
+
+
+def figure_mistakes(agg: dict, lang: str = "en") -> Figure | None:
+    w, font = chart_words(lang)
     counts = Counter()
     for it in agg["items"]:
         for m in it["mistakes"]:
@@ -174,22 +285,29 @@ def chart_mistakes(agg: dict) -> str | None:
     if not counts:
         return None
     common = counts.most_common(15)
-    fig = Figure(figsize=(8, 0.35 * len(common) + 1.2))
+    fig = _figure((8, 0.35 * len(common) + 1.2), font)
     ax = fig.add_subplot()
     y = np.arange(len(common))[::-1]
     ax.barh(y, [c for _, c in common], color="#bf3989")
     ax.set_yticks(y, [m for m, _ in common], fontsize=8)
-    ax.set_xlabel("submissions")
-    ax.set_title("Named mistakes by kind (item.mistake.id)")
+    ax.set_xlabel(w["c_subs"])
+    ax.set_title(w["c_mistakes"])
     ax.spines[["top", "right"]].set_visible(False)
-    return png_data_uri(fig)
+    _apply_font(ax, font)
+    return fig
 
 
-def chart_slowest(result: BatchResult, n: int = 15) -> str | None:
+def chart_mistakes(agg: dict, lang: str = "en") -> str | None:
+    fig = figure_mistakes(agg, lang)
+    return None if fig is None else png_data_uri(fig)
+
+
+def figure_slowest(result: BatchResult, n: int = 15, lang: str = "en") -> Figure | None:
+    w, font = chart_words(lang)
     slow = result.slowest(n)
     if not slow:
         return None
-    fig = Figure(figsize=(8, 0.3 * len(slow) + 1.4))
+    fig = _figure((8, 0.3 * len(slow) + 1.4), font)
     ax = fig.add_subplot()
     y = np.arange(len(slow))[::-1]
     ax.barh(y, [r.duration_ms / 1000 for r in slow], color="#9a6700")
@@ -197,12 +315,18 @@ def chart_slowest(result: BatchResult, n: int = 15) -> str | None:
     durations = [r.duration_ms / 1000 for r in result.results if r.report is not None]
     if durations:
         med = statistics.median(durations)
-        ax.axvline(med, color="#57606a", linestyle="--", linewidth=1, label=f"median {med:.2f} s")
+        ax.axvline(med, color="#57606a", linestyle="--", linewidth=1, label=w["c_median_s"].format(v=f"{med:.2f}"))
         ax.legend(frameon=False, loc="lower right")
-    ax.set_xlabel("grading time (s)")
-    ax.set_title(f"Slowest {len(slow)} submissions")
+    ax.set_xlabel(w["c_time"])
+    ax.set_title(w["c_slowest"].format(n=len(slow)))
     ax.spines[["top", "right"]].set_visible(False)
-    return png_data_uri(fig)
+    _apply_font(ax, font)
+    return fig
+
+
+def chart_slowest(result: BatchResult, n: int = 15, lang: str = "en") -> str | None:
+    fig = figure_slowest(result, n, lang)
+    return None if fig is None else png_data_uri(fig)
 
 
 # --------------------------------------------------------------------------- page
@@ -226,13 +350,14 @@ img{max-width:100%;display:block;margin:.6em 0}.bar{background:#eaeef2;border-ra
 .s-graded{color:#1a7f37}.s-ungradable,.s-failed{color:#8250df}.s-conflict{color:#cf222e}
 </style></head><body>
 <h1>{{ t.title }} — {{ exercise_id }}{% if exercise_title %} ({{ exercise_title }}){% endif %}</h1>
-<p class="sub">{{ t.generated }} {{ generated }} · {{ jobs }} {{ t.jobs }} · {{ t.wall }} {{ wall }}
+<p class="sub">{{ t.generated }} {{ generated }} · {{ workers }} · {{ t.wall }} {{ wall }}
 {% if deadline %} · {{ t.deadline }} {{ deadline }} ({{ policy }}){% endif %}</p>
 
 <h2>{{ t.overview }}</h2>
 <div class="cards">
 {% for k, v in cards %}<div class="card"><div class="v">{{ v }}</div><div class="k">{{ k }}</div></div>{% endfor %}
 </div>
+{% if t.no_font and not cjk_font %}<p class="muted">{{ t.no_font }}</p>{% endif %}
 <img alt="{{ t.hist }}" src="{{ hist }}">
 
 <h2>{{ t.items_h }}</h2>
@@ -242,7 +367,7 @@ img{max-width:100%;display:block;margin:.6em 0}.bar{background:#eaeef2;border-ra
 {% for it in items %}<tr><td><code>{{ it.id }}</code></td><td class="num">{{ it.points_s }}</td>
 <td><span class="bar"><span style="width:{{ (it.pass_rate * 100)|round(1) }}%"></span></span> {{ "%.0f"|format(it.pass_rate * 100) }}%</td>
 <td class="num">{{ "%.2f"|format(it.mean) }}</td><td>
-{% if it.failures %}<ul class="msg">{% for f in it.failures %}<li><span class="cnt">×{{ f.count }}</span> {{ f.example }}</li>{% endfor %}</ul>
+{% if it.failures %}<ul class="msg">{% for f in it.failures %}<li><span class="cnt">×{{ f.count }}</span> <b>{{ f.label }}</b><br><span class="muted">{{ t.example }} {{ f.example }}</span></li>{% endfor %}</ul>
 {% else %}<span class="muted">{{ t.no_failures }}</span>{% endif %}
 {% if it.mistakes %}<div class="msg">{{ t.mistakes }}: {% for m in it.mistakes %}<code>{{ m.id }}</code> ×{{ m.count }}{% if m.title %} ({{ m.title }}){% endif %}{% if not loop.last %}, {% endif %}{% endfor %}</div>{% endif %}
 </td></tr>
@@ -320,11 +445,11 @@ def render_class_report(result: BatchResult, lang: str = "en", exercise=None, no
         t=t, lang=lang, exercise_id=result.exercise_id,
         exercise_title=exercise.title.get(lang) if exercise is not None else "",
         generated=(now or datetime.now(timezone.utc)).astimezone().isoformat(timespec="seconds"),
-        jobs=result.jobs, wall=f"{result.wall_seconds:.1f} s",
+        workers=workers_text(result, lang), cjk_font=cjk_font() is not None, wall=f"{result.wall_seconds:.1f} s",
         deadline=result.deadline.isoformat(timespec="minutes") if result.deadline else "", policy=policy,
-        cards=cards, hist=chart_histogram(result), items=agg["items"], items_png=chart_items(agg),
-        mistakes_png=chart_mistakes(agg), mistakes=mistakes,
-        slow_png=chart_slowest(result),
+        cards=cards, hist=chart_histogram(result, lang), items=agg["items"], items_png=chart_items(agg, lang),
+        mistakes_png=chart_mistakes(agg, lang), mistakes=mistakes,
+        slow_png=chart_slowest(result, lang=lang),
         slowest=[{"student": r.student, "files": ", ".join(r.files), "time": f"{r.duration_ms / 1000:.2f} s",
                   "score": f"{fmt_score(r.score)} / {mx}"} for r in result.slowest(10)],
         bad=[{"student": r.student, "status": r.status, "reason": r.reason.get(lang) if r.reason else ""}
