@@ -54,7 +54,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     import uvicorn
 
     settings = _settings()
-    err.print(f"dlgrade: http://{host}:{port}/  (database: {settings.database_url})")
+    err.print(f"dlgrade: http://{host}:{port}/  (database: {settings.database_location()})", soft_wrap=True)
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, log_level=log_level,
                 timeout_graceful_shutdown=15)
 
@@ -74,6 +74,7 @@ def token_create(student: Optional[str] = typer.Option(None, "--student", metava
     try:
         with sessions.begin() as db:
             token = create_token(db, role, who)
+        err.print(f"database: {_settings().database_location()}", soft_wrap=True)  # the server must use this one
     except InvalidName as exc:
         usage_error(str(exc))
     finally:
@@ -105,6 +106,7 @@ def roster_import(file: Path = typer.Argument(..., help="CSV of student IDs (a '
     try:
         with sessions.begin() as db:
             issued, skipped = import_roster(db, ids, reissue=reissue)
+        err.print(f"database: {_settings().database_location()}", soft_wrap=True)
     finally:
         engine.dispose()
     buf = io.StringIO()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,8 @@ from api.isolation import Isolation
 from api.models import Account
 from api.dispatch.queue import GradingQueue
 from api.settings import Settings
-from grader.messages import normalize_lang
+from api.submissions import Refused
+from grader.messages import Msg, normalize_lang
 
 
 def get_settings(request: Request) -> Settings:
@@ -54,8 +55,10 @@ def current_account(db: DbDep, credentials: Annotated[HTTPAuthorizationCredentia
     # instead of being held while the upload is read or the request waits (a class at the deadline)
     db.commit()
     if account is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid bearer token is required",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise Refused(401, "unauthorized", Msg(
+            en="A valid token is required (Authorization: Bearer <token>, from your instructor).",
+            ja="有効なトークンが必要です(Authorization: Bearer <トークン>。トークンは教員から配られます)。"),
+            headers={"WWW-Authenticate": "Bearer"})
     return account
 
 
@@ -64,7 +67,8 @@ CurrentAccount = Annotated[Account, Depends(current_account)]
 
 def instructor_account(account: CurrentAccount) -> Account:
     if not account.is_instructor:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "an instructor token is required")
+        raise Refused(403, "forbidden", Msg(en="An instructor token is required.",
+                                            ja="教員のトークンが必要です。"))
     return account
 
 

@@ -6,7 +6,9 @@ import logging
 import time
 
 from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
 from api import metrics
@@ -23,13 +25,30 @@ class BodyTooLarge(Exception):
 
 def refused_response(scope: Scope, exc: Refused) -> JSONResponse:
     metrics.REJECTED.labels(exc.reason).inc()
-    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    headers = dict(exc.headers)
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
     return JSONResponse({"detail": exc.msg.get(lang_of(Request(scope))), "reason": exc.reason},
-                        status_code=exc.status, headers=headers)
+                        status_code=exc.status, headers=headers or None)
 
 
 async def refused_handler(request: Request, exc: Refused) -> JSONResponse:
     return refused_response(request.scope, exc)
+
+
+NOT_FOUND = Refused(404, "not_found", Msg(en="Not found.", ja="見つかりません。"))
+METHOD_NOT_ALLOWED = Refused(405, "method_not_allowed", Msg(en="Method not allowed.", ja="このメソッドは使えません。"))
+
+
+async def http_error_handler(request: Request, exc: StarletteHTTPException):
+    """Starlette's own 404 (no such path) and 405 in the caller's language and the {detail, reason} shape."""
+    if exc.status_code == 404 and exc.detail == "Not Found":
+        return refused_response(request.scope, NOT_FOUND)
+    if exc.status_code == 405 and exc.detail == "Method Not Allowed":
+        response = refused_response(request.scope, METHOD_NOT_ALLOWED)
+        response.headers.update(exc.headers or {})
+        return response
+    return await http_exception_handler(request, exc)
 
 
 async def body_too_large_handler(request: Request, exc: BodyTooLarge) -> JSONResponse:

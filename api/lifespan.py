@@ -24,6 +24,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # load every exercise module now: the catalogue's cache is filled lazily and is not thread-safe
     await run_in_threadpool(exercises.catalogue)
     engine, sessions = await run_in_threadpool(open_database, settings)
+    log.info("database: %s", settings.database_location())
     app.state.session_factory = sessions
     # distributed mode: students' code runs in the workers, and each checks its own isolation at start
     # (api/dispatch/worker.py); this process only stores and publishes

@@ -7,7 +7,10 @@ from fastapi.staticfiles import StaticFiles
 
 from api.body_limit import BodySizeLimit
 from api.db import API_DIR
-from api.errors import BodyTooLarge, body_too_large_handler, database_error_handler, database_errors, refused_handler
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.errors import (BodyTooLarge, body_too_large_handler, database_error_handler, database_errors,
+                        http_error_handler, refused_handler)
 from api.lifespan import lifespan
 from api.routers import accounts, checks, client, exercises, gradebook, health, mistakes, submissions, web
 from api.settings import Settings
@@ -29,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(BodyTooLarge, body_too_large_handler)
     for error in database_errors():  # down, locked, saturated or full: 503 + Retry-After (api/errors.py)
         app.add_exception_handler(error, database_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
     for module in (health, exercises, submissions, checks, accounts, gradebook, mistakes, client, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=API_DIR / "static"), name="static")

@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def data_dir() -> Path:
+    """The per-user data folder (XDG): ``$XDG_DATA_HOME/dlgrade``, else ``~/.local/share/dlgrade``.
+
+    The default database lives here, so that ``dlgrade token create`` run from any folder writes to the
+    database ``dlgrade serve`` uses (it was ``./var/dlgrade.db``: one database per working folder)."""
+    base = os.environ.get("XDG_DATA_HOME") or ""
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
+    return root / "dlgrade"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_dir() / 'dlgrade.db'}"
 
 
 class Settings(BaseSettings):
@@ -14,8 +29,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DLGRADE_", extra="ignore")
 
-    # storage: embedded SQLite (relative paths are under the working directory) or PostgreSQL by URL
-    database_url: str = "sqlite:///var/dlgrade.db"
+    # storage: embedded SQLite in the per-user data folder (data_dir()) unless DLGRADE_DATABASE_URL names
+    # another (a relative sqlite path is under the working directory), or PostgreSQL by URL
+    database_url: str = Field(default_factory=default_database_url)
     database_schema: str | None = Field(None, pattern=r"^[a-z_][a-z0-9_]{0,62}$",
                                         description="PostgreSQL schema for the tables (default: public).")
     # a request waits at most this long for the database (a SQLite lock, a pooled PostgreSQL connection),
@@ -51,3 +67,15 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix):]
         return url
+
+    def database_location(self) -> str:
+        """Where the data is, for people: an SQLite file's absolute path, or the URL without its password."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite":
+            if not url.database or url.database == ":memory:":
+                return "SQLite in memory"
+            path = Path(url.database)
+            return f"SQLite {path if path.is_absolute() else Path.cwd() / path}"
+        return url.render_as_string(hide_password=True)

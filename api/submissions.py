@@ -29,9 +29,18 @@ IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 class Refused(Exception):
     """A submission the service does not accept; ``status`` is the HTTP status to answer with."""
 
-    def __init__(self, status: int, reason: str, msg: Msg, retry_after: int | None = None):
+    def __init__(self, status: int, reason: str, msg: Msg, retry_after: int | None = None,
+                 headers: dict[str, str] | None = None):
         super().__init__(msg.en)
         self.status, self.reason, self.msg, self.retry_after = status, reason, msg, retry_after
+        self.headers = headers or {}
+
+
+def unknown_exercise(exercise_id: str, status: int = 422) -> Refused:
+    known, given = ", ".join(exercises.catalogue()), exercise_id[:64]
+    return Refused(status, "unknown_exercise", Msg(
+        en=f"Unknown exercise {given!r}; known: {known}.",
+        ja=f"課題 {given!r} はありません。課題: {known}"))
 
 
 def display_name(raw: str | None) -> str:
@@ -55,10 +64,7 @@ def check_exercise(exercise_id: str) -> None:
     try:
         exercises.get(exercise_id)
     except exercises.UnknownExercise:
-        known, given = ", ".join(exercises.catalogue()), exercise_id[:64]
-        raise Refused(422, "unknown_exercise", Msg(
-            en=f"Unknown exercise {given!r}; known: {known}.",
-            ja=f"課題 {given!r} はありません。課題: {known}")) from None
+        raise unknown_exercise(exercise_id) from None
 
 
 def check_size(data: bytes, settings: Settings) -> None:

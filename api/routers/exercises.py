@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, Path
 
 import exercises
+from api.submissions import unknown_exercise
 from api.deps import LangDep
 from api.schemas import Catalogue, ExerciseOut, Problem
 from grader.cli.render import catalogue_dict
@@ -25,5 +26,5 @@ def get_exercise(exercise_id: Annotated[str, Path(max_length=64)], lang: LangDep
     try:
         ex = exercises.get(exercise_id)
     except exercises.UnknownExercise as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+        raise unknown_exercise(exc.exercise_id, 404) from None
     return catalogue_dict({ex.id: ex}, lang)["exercises"][0]

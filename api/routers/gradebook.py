@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response
 
 import exercises
+from api.submissions import unknown_exercise
 from api.deps import DbDep, InstructorAccount, SettingsDep
 from api.gradebook import gradebook_csv
 from api.schemas import AUTH_RESPONSES, Problem
@@ -28,7 +29,7 @@ def gradebook(_: InstructorAccount, db: DbDep, settings: SettingsDep,
         try:
             exercises.get(exercise)
         except exercises.UnknownExercise as exc:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+            raise unknown_exercise(exc.exercise_id, 404) from None
     policy = policy or settings.gradebook_policy
     name = f"gradebook-{exercise or 'all'}-{policy}.csv"
     return Response(gradebook_csv(db, policy, exercise), media_type="text/csv; charset=utf-8",

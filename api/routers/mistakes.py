@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 import exercises
+from api.submissions import unknown_exercise
 from api.deps import DbDep, InstructorAccount, LangDep
 from api.gradebook import chosen_submissions
 from api.models import DONE, STUDENT, SUBMISSION, Account, Submission
@@ -47,7 +48,7 @@ def mistake_counts(_: InstructorAccount, db: DbDep, lang: LangDep,
         try:
             exercises.get(exercise)
         except exercises.UnknownExercise as exc:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+            raise unknown_exercise(exc.exercise_id, 404) from None
     query = (select(Submission.id, Submission.exercise, Account.name, Submission.report)
              .join(Submission.account).where(Account.role == STUDENT, Submission.status == DONE,
                                              Submission.kind == SUBMISSION))

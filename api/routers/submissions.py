@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from api import metrics
 from api.deps import CurrentAccount, DbDep, IsolationDep, LangDep, QueueDep, SessionFactoryDep, SettingsDep
@@ -52,6 +53,23 @@ def detail(sub: Submission, lang: str) -> SubmissionOut:
                          error=sub.error, report=report)
 
 
+MAX_FIELDS, MAX_FILES = 8, 1
+
+
+def form_refused(message: str) -> Refused:
+    """A multipart body Starlette refused: too many fields or files, or not multipart at all."""
+    if message.startswith("Too many fields"):
+        return Refused(400, "too_many_fields", Msg(
+            en=f"The form has more than {MAX_FIELDS} fields; send only `exercise` and `file`.",
+            ja=f"フォームの項目が {MAX_FIELDS} 個を超えています。`exercise` と `file` だけを送ってください。"))
+    if message.startswith("Too many files"):
+        return Refused(400, "too_many_files", Msg(
+            en=f"The form has more than {MAX_FILES} file; send one `file`.",
+            ja=f"フォームのファイルが {MAX_FILES} 個を超えています。`file` を 1 つだけ送ってください。"))
+    return Refused(400, "malformed_form", Msg(en=f"The multipart form cannot be read ({message}).",
+                                              ja=f"multipart のフォームを読めません({message})。"))
+
+
 def unprocessable(en: str, ja: str) -> Refused:
     return Refused(422, "malformed", Msg(en=en, ja=ja))
 
@@ -60,10 +78,16 @@ async def read_upload(request: Request, settings: Settings) -> tuple[str, str, b
     """``(exercise, filename, bytes)`` from a multipart upload or a JSON body."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
-        form = await request.form(max_files=1, max_fields=8)
+        try:
+            form = await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS)
+        except HTTPException as exc:  # Starlette's MultiPartException, as a bare English 400
+            raise form_refused(str(exc.detail)) from None
         exercise, upload = form.get("exercise"), form.get("file")
-        if not isinstance(exercise, str) or not exercise.strip():
+        if exercise is None:
             raise unprocessable("The form needs an `exercise` field.", "フォームに `exercise` がありません。")
+        if not isinstance(exercise, str) or not exercise.strip():
+            raise unprocessable("The form's `exercise` field is empty: choose an exercise, e.g. layers.",
+                                "フォームの `exercise` が空です。課題(たとえば layers)を選んでください。")
         if not isinstance(upload, UploadFile):
             raise unprocessable("The form needs a `file` (a .py or .ipynb upload).",
                                 "フォームに `file`(.py か .ipynb のファイル)がありません。")
@@ -80,8 +104,9 @@ async def read_upload(request: Request, settings: Settings) -> tuple[str, str, b
         except UnicodeEncodeError:
             raise unprocessable("`source` is not valid text.", "`source` が正しい文字列ではありません。") from None
         return body.exercise, body.filename, data
-    raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                        "send multipart/form-data (exercise, file) or application/json (exercise, filename, source)")
+    raise Refused(415, "unsupported_media_type", Msg(
+        en="Send multipart/form-data (exercise, file) or application/json (exercise, filename, source).",
+        ja="multipart/form-data(exercise, file)か application/json(exercise, filename, source)で送ってください。"))
 
 
 IDEMPOTENCY_KEY = Header(alias="Idempotency-Key", max_length=255, description=(
@@ -91,6 +116,9 @@ IDEMPOTENCY_KEY = Header(alias="Idempotency-Key", max_length=255, description=(
 WAIT = Query(ge=0, le=60, description=("Seconds to wait for the report (capped by the server's max_wait_seconds); "
                                        "0 answers at once with status queued."))
 POST_RESPONSES = {201: {"model": SubmissionOut, "description": "Graded within the wait."},
+                  400: {"model": Problem, "description": (
+                      "A multipart form that cannot be read: more than 8 fields (reason too_many_fields), "
+                      "more than one file (too_many_files), or malformed (malformed_form).")},
                   413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM, 503: PROBLEM}
 
 
@@ -203,8 +231,12 @@ def source_response(sub: Submission) -> Response:
         "X-Content-Type-Options": "nosniff"})
 
 
+KIND_JA = {"submission": "提出", "check": "チェック"}
+
+
 def visible_or_404(db, account, submission_id: int, kind: str) -> Submission:
     sub = find(db, account, submission_id, kind)
     if sub is None:  # someone else's submission looks exactly like a missing one
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no such {kind}")
+        raise Refused(404, "not_found", Msg(en=f"No {kind} #{submission_id}.",
+                                            ja=f"{KIND_JA.get(kind, kind)} #{submission_id} はありません。"))
     return sub

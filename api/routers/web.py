@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 import exercises
@@ -22,6 +22,10 @@ TEXT = {
         "token": "トークン", "token_help": "教員から配られたトークンを入力してください。", "signout": "サインアウト",
         "signed_in_as": "サインイン中:", "submit_title": "提出", "exercise": "課題",
         "file": "ファイル (.py / .ipynb)", "or_paste": "またはコードを貼り付け", "submit": "提出する",
+        "source": "提出するもの", "use_file": "ファイルを選ぶ", "use_paste": "コードを貼り付ける",
+        "paste": "コード(.py の内容)", "need_file": "ファイルを選んでください。", "need_paste": "コードを貼り付けてください。",
+        "syntax": "構文エラー", "syntax_line": "{file} の {line} 行目", "syntax_cell": "{file} のセル {cell} の {line} 行目",
+        "syntax_help": "この行から読み込めなかった部分は採点されていません。まずここを直してください。",
         "report": "採点結果", "history": "これまでの提出", "item": "項目", "result": "結果", "score": "得点",
         "feedback": "フィードバック", "hint": "ヒント", "section": "節", "mistake": "よくある間違い", "notes": "メモ",
         "output": "出力", "filename": "ファイル", "no_history": "まだ提出はありません。", "when": "日時", "status": "状態",
@@ -39,6 +43,10 @@ TEXT = {
         "token": "Token", "token_help": "Enter the token your instructor gave you.", "signout": "Sign out",
         "signed_in_as": "Signed in as", "submit_title": "Submit", "exercise": "Exercise",
         "file": "File (.py / .ipynb)", "or_paste": "or paste your code", "submit": "Submit",
+        "source": "What to submit", "use_file": "a file", "use_paste": "pasted code",
+        "paste": "Code (the contents of a .py)", "need_file": "Choose a file.", "need_paste": "Paste your code.",
+        "syntax": "SyntaxError", "syntax_line": "{file}, line {line}", "syntax_cell": "{file}, cell {cell}, line {line}",
+        "syntax_help": "What did not parse from there was not graded: fix this first.",
         "report": "Report", "history": "Your submissions", "item": "Item", "result": "Result", "score": "Score",
         "feedback": "Feedback", "hint": "Hint", "section": "§", "mistake": "Known mistake", "notes": "Notes",
         "output": "Output", "filename": "File", "no_history": "No submissions yet.", "when": "Submitted", "status": "Status",
@@ -52,6 +60,12 @@ TEXT = {
         "client_link": "Checking from a notebook",
     },
 }
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    return FileResponse(API_DIR / "static" / "favicon.ico", media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -66,33 +66,55 @@ $("signout").addEventListener("click", () => {
   $("token").value = "";
   $("app").hidden = true;
   $("signin").hidden = false;
+  clearReport();
 });
 
 // ---- submitting
+// The source is an explicit choice (#source-file / #source-paste): only the chosen one is sent, and the
+// chosen file is cleared once an attempt ends, so that a failed upload is never re-sent unnoticed.
 function setStatus(text, kind = "") {
   $("status").textContent = text;
   $("status").className = kind;
 }
 
+function sourceKind() {
+  return $("source-paste").checked ? "paste" : "file";
+}
+
+function showSourceKind() {
+  const paste = sourceKind() === "paste";
+  $("file-block").hidden = paste;
+  $("paste-block").hidden = !paste;
+}
+
+for (const id of ["source-file", "source-paste"]) $(id).addEventListener("change", showSourceKind);
+$("file").addEventListener("change", () => { if ($("file").files.length) { $("source-file").checked = true; showSourceKind(); } });
+showSourceKind();
+
+function resetFile() {
+  $("file").value = "";
+}
+
 $("submit-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const exercise = $("exercise").value;
+  const kind = sourceKind();
   const file = $("file").files[0];
   const pasted = $("paste").value;
   let options;
-  if (file) {
+  if (kind === "file") {
+    if (!file) { setStatus(T.need_file, "error"); return; }
     const form = new FormData();
     form.append("exercise", exercise);
     form.append("file", file);
     options = { method: "POST", body: form, headers: { "Idempotency-Key": idempotencyKey() } };
-  } else if (pasted.trim()) {
+  } else {
+    if (!pasted.trim()) { setStatus(T.need_paste, "error"); return; }
     options = { method: "POST", headers: { "Content-Type": "application/json", "Idempotency-Key": idempotencyKey() },
                 body: JSON.stringify({ exercise, filename: "pasted.py", source: pasted }) };
-  } else {
-    setStatus(T.need_source, "error");
-    return;
   }
   $("submit-button").disabled = true;
+  clearReport();  // the report on screen is never one of an earlier submission
   setStatus(T.sending);
   try {
     let sub = await api("/api/v1/submissions?wait=" + PAGE.wait, options);
@@ -105,16 +127,45 @@ $("submit-form").addEventListener("submit", async (event) => {
     showSubmission(sub);
     setStatus(sub.status === "done" ? T.graded : T.failed + (sub.error ? ": " + sub.error : ""),
               sub.status === "done" ? "ok" : "error");
-    $("file").value = "";
     await loadHistory();
   } catch (err) {
+    clearReport();
     setStatus(err.message, "error");
   } finally {
+    if (kind === "file") resetFile();
     $("submit-button").disabled = false;
   }
 });
 
 // ---- the report
+function clearReport() {
+  $("report").hidden = true;
+  $("report-title").textContent = "";
+  $("report-summary").textContent = "";
+  $("report-syntax").hidden = true;
+  $("report-syntax").replaceChildren();
+  $("report-items").querySelector("tbody").replaceChildren();
+  $("report-notes").hidden = true;
+  $("report-output").hidden = true;
+}
+
+function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (_, k) => String(values[k]));
+}
+
+// the places that did not parse, first: the cause of every "not defined" below
+function showSyntaxErrors(problems) {
+  const box = $("report-syntax");
+  box.replaceChildren();
+  for (const p of problems || []) {
+    const where = fill(p.cell == null ? T.syntax_line : T.syntax_cell, p);
+    box.append(el("p", {}, el("strong", { textContent: `${T.syntax}: ${where}` }), ` — ${p.message}`));
+    if (p.text) box.append(el("pre", { textContent: p.text }));
+  }
+  if (box.childElementCount) box.append(el("p", { className: "help", textContent: T.syntax_help }));
+  box.hidden = box.childElementCount === 0;
+}
+
 // the hint followed by its section, unless the hint already cites it (grader.messages.with_section)
 function withSection(hint, section) {
   if (!section || hint.includes("§" + section)) return hint;
@@ -130,12 +181,14 @@ function showSubmission(sub) {
   const notes = $("report-notes");
   notes.hidden = true;
   $("report-output").hidden = true;
+  $("report-syntax").hidden = true;
   const report = sub.report;
   if (!report) {
     $("report-summary").textContent = T["s_" + sub.status] + (sub.error ? " — " + sub.error : "");
     return;
   }
   $("report-summary").textContent = `${T.total}: ${report.score} / ${report.max_score}`;
+  showSyntaxErrors(report.syntax_errors);
   for (const item of report.items) {
     const feedback = el("td", { className: "feedback" }, el("div", { textContent: item.feedback }));
     if (item.status !== "pass") {
@@ -176,7 +229,7 @@ async function loadList(path, id) {
       el("td", { textContent: sub.id }), el("td", { textContent: sub.exercise }),
       el("td", { textContent: sub.filename }),
       el("td", { textContent: new Date(sub.created_at).toLocaleString(PAGE.lang) }),
-      el("td", { textContent: T["s_" + sub.status] || sub.status }),
+      el("td", { className: "state", textContent: T["s_" + sub.status] || sub.status }),
       el("td", { className: "num", textContent: score }), el("td", {}, view)));
   }
   $(id + "-items").hidden = list.items.length === 0;
