@@ -103,6 +103,7 @@ def test_sign_in_upload_a_notebook_and_read_the_report(live, browser):
         .to_have_text("fail")
 
     # pasted code instead of a file
+    page.check("#source-paste")
     page.fill("#paste", corpus_source("layers", "correct_book.py"))
     page.click("#submit-button")
     expect(page.locator("#status")).to_have_text("Graded.", timeout=60_000)
