@@ -48,9 +48,9 @@ ENV PATH=/opt/dlgrade/bin:$PATH \
     OPENBLAS_NUM_THREADS=1 \
     MPLBACKEND=Agg \
     MPLCONFIGDIR=/tmp/matplotlib
-# Embedded mode keeps its SQLite database here (the image's own DLGRADE_DATABASE_URL; outside a
-# container the default is the per-user data folder); mount a volume.
-ENV DLGRADE_DATABASE_URL=sqlite:////var/lib/dlgrade/var/dlgrade.db
+# Embedded mode keeps its SQLite database here: the image's own DLGRADE_DATABASE_URL, relative to the
+# WORKDIR (outside a container the default is the per-user data folder); mount a volume.
+ENV DLGRADE_DATABASE_URL=sqlite:///var/dlgrade.db
 WORKDIR /var/lib/dlgrade
 VOLUME ["/var/lib/dlgrade"]
 USER 10001:10001
