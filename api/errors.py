@@ -36,7 +36,8 @@ async def refused_handler(request: Request, exc: Refused) -> JSONResponse:
     return refused_response(request.scope, exc)
 
 
-NOT_FOUND = Refused(404, "not_found", Msg(en="Not found.", ja="見つかりません。"))
+NOT_FOUND = Refused(404, "no_such_path", Msg(en="Not found: the server has no such page or endpoint.",
+                                            ja="見つかりません(このサーバにそのページや API はありません)。"))
 METHOD_NOT_ALLOWED = Refused(405, "method_not_allowed", Msg(en="Method not allowed.", ja="このメソッドは使えません。"))
 
 

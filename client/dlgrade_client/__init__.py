@@ -333,7 +333,7 @@ def variant(exercise: str, lang: Optional[str] = None) -> Optional[Dict[str, Any
         _, _, body = conn.call("GET", f"/api/v1/exercises/{urllib.parse.quote(exercise, safe='')}/variant")
     except Problem as problem:
         if problem.status == 404:  # FastAPI's own "Not Found": a server without the endpoint
-            no_route = problem.values.get("detail") == "Not Found"
+            no_route = problem.values.get("no_route", problem.values.get("detail") == "Not Found")
             _say("no_variant_endpoint" if no_route else "no_variant", lang, exercise=exercise)
         else:
             print(problem.text(lang))

@@ -36,9 +36,9 @@ def _retry_after(headers) -> Optional[float]:
         return None
 
 
-def _detail(body: bytes) -> Optional[str]:
+def _detail(body: bytes, key: str = "detail") -> Optional[str]:
     try:
-        detail = json.loads(body.decode("utf-8")).get("detail")
+        detail = json.loads(body.decode("utf-8")).get(key)
     except (ValueError, AttributeError, UnicodeDecodeError):
         return None
     return detail if isinstance(detail, str) and detail.strip() else None
@@ -100,8 +100,9 @@ def _http_problem(status: int, headers, body: bytes, host: str) -> Problem:
         seconds = f"{wait:g}" if wait is not None else "?"
         return Problem("unavailable", retry=wait is not None and wait <= 10, wait=wait, status=status,
                        detail=detail or "", seconds=seconds)
-    if status == 404:
-        return Problem("not_found", status=status, detail=detail or "Not Found")
+    if status == 404:  # no_route: the server has no such path (its words follow Accept-Language)
+        no_route = detail in (None, "Not Found") or _detail(body, "reason") == "no_such_path"
+        return Problem("not_found", status=status, detail=detail or "Not Found", no_route=no_route)
     if status in (400, 409, 415, 422):
         return Problem("rejected", status=status, detail=detail or f"HTTP {status}", code=status)
     if status >= 500:

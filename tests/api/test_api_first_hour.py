@@ -64,8 +64,9 @@ def test_401_and_404_follow_the_page_or_accept_language(svc):
     r = svc.client.get("/api/v1/submissions/999", headers={**auth, "Accept-Language": "ja-JP,ja;q=0.9"})
     assert r.status_code == 404 and r.json() == {"detail": "提出 #999 はありません。", "reason": "not_found"}
     r = svc.client.get("/no/such/page", headers={"Accept-Language": "ja"})
-    assert r.status_code == 404 and r.json() == {"detail": "見つかりません。", "reason": "not_found"}
-    assert svc.client.get("/no/such/page?lang=en").json()["detail"] == "Not found."
+    assert r.status_code == 404 and r.json() == {"detail": "見つかりません(このサーバにそのページや API はありません)。",
+                                                 "reason": "no_such_path"}
+    assert svc.client.get("/no/such/page?lang=en").json()["detail"] == "Not found: the server has no such page or endpoint."
     r = svc.client.get("/api/v1/exercises/nosuch", headers={"Accept-Language": "ja"})
     assert r.status_code == 404 and "課題 'nosuch' はありません" in r.json()["detail"]
     r = svc.client.get("/api/v1/me", headers={"Authorization": "Bearer nope", "Accept-Language": "en"})
