@@ -103,6 +103,10 @@ CHECKS: dict[str, Msg] = {
     "test_mode": M("`train_flg=False`: the test-time behaviour", "`train_flg=False`: テスト時の動作"),
     "new_mask": M("a new mask at each training call", "学習時の呼び出しごとに新しいマスク"),
     "dropout": M("dropout after each hidden activation", "各隠れ層の活性化の後のドロップアウト"),
+    "uses_autograd": M("the gradients come from PyTorch's automatic differentiation (`.backward` or "
+                       "`torch.autograd.grad` in the function's source), not hand formulas",
+                       "勾配が PyTorch の自動微分によること(関数のソースで `.backward` か `torch.autograd.grad` を使う)。"
+                       "手で書いた式ではないこと"),
 }
 
 # The contract of each exercise in a few lines (what the catalogue cannot say by itself).
@@ -180,6 +184,14 @@ ABOUT: dict[str, Msg] = {
                  "y = x·(1 − p) (the text's form, not \"inverted\" dropout). `backward(dout)` = dout·mask.",
                  "学習時: 呼び出しごとに新しいマスク、各成分を確率 1 − p で残し y = x·mask。テスト時: y = x·(1 − p)"
                  "(テキストの形。「inverted dropout」ではありません)。`backward(dout)` = dout·mask。"),
+    "autograd": M("Gradients by PyTorch's automatic differentiation (`requires_grad=True`, `.backward()`, `.grad` or "
+                  "`torch.autograd.grad`), not hand formulas. The grader passes float64 NumPy arrays; return NumPy "
+                  "arrays, tensors or floats. Y = XW is not a scalar: `Y.backward(dY)` or `(Y * dY).sum().backward()` "
+                  "(§3.8). The submission may `import torch`.",
+                  "勾配は PyTorch の自動微分で(`requires_grad=True`、`.backward()`、`.grad` または "
+                  "`torch.autograd.grad`)、手で書いた式ではなく求めます。採点プログラムは float64 の NumPy 配列を渡します。"
+                  "NumPy 配列、テンソル、数値のどれを返してもかまいません。Y = XW はスカラーではないので "
+                  "`Y.backward(dY)` か `(Y * dY).sum().backward()` を使います(§3.8)。提出物は `import torch` できます。"),
     "regularization": M("l2_penalty = α Σ_l sum(W_l∗W_l), gradient 2αW; l1_penalty = α Σ_l sum(|W_l|), gradient "
                         "α·sign(W). MultiLayerNetExtend: He/Glorot initialisation, batch normalisation after each "
                         "hidden Affine, dropout after each hidden activation, and weight decay λ Σ sum(W∗W) over the "
