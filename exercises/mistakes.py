@@ -112,24 +112,24 @@ CATALOGUE: tuple[Mistake, ...] = (
     # ---------------------------------------------------------------- contract of every function / loss layer
     _m("loss-backward-ignores-dout", "5.1", "A loss layer's backward ignores dout", "損失レイヤの backward が dout を無視している",
        "backward(dout) must return dout·(y − t)/N: the chain rule multiplies the local gradient by the gradient "
-       "that comes in, and the grader also calls it with dout ≠ 1 (EXERCISES.md, general rules). The book's "
+       "that comes in, and the grader also calls it with dout ≠ 1 (docs/exercises.md, general rules). The book's "
        "SoftmaxWithLoss returns (y − t)/N whatever dout is: multiply by dout (§3.2, §5.1).",
        "backward(dout) は dout·(y − t)/N を返します。連鎖律では上流から来た勾配を局所的な勾配に掛けます。"
-       "採点では dout ≠ 1 でも呼び出します(EXERCISES.md の一般規則)。書籍の SoftmaxWithLoss は dout に"
+       "採点では dout ≠ 1 でも呼び出します(docs/exercises.md の共通のきまり)。書籍の SoftmaxWithLoss は dout に"
        "関係なく (y − t)/N を返すので、dout を掛けてください(§3.2、§5.1)。"),
     _m("loss-backward-dout-required", "5.1", "backward(dout) without the default dout=1",
        "backward(dout) に既定値 dout=1 がない",
        "A loss layer is the last layer: it is called as backward() without an argument, so its signature is "
-       "`def backward(self, dout=1):` (EXERCISES.md: defaults are part of the contract).",
+       "`def backward(self, dout=1):` (docs/exercises.md: defaults are part of the contract).",
        "損失レイヤは最後の層なので、引数なしの backward() で呼ばれます。シグネチャは "
-       "`def backward(self, dout=1):` です(EXERCISES.md: 既定値も仕様の一部です)。"),
+       "`def backward(self, dout=1):` です(docs/exercises.md: 既定値も仕様の一部です)。"),
     _m("input-modified-in-place", "5.1", "An input array modified in place", "入力配列をその場で書き換えている",
        "A function or method must not change the arrays it is given (dout included): `x -= ...`, "
        "`x[mask] = 0`, `y += 1e-7`, `np.exp(x, out=x)` write into the caller's array. Compute a new array "
-       "(`x = x - ...`, `np.log(y + 1e-7)`) or work on `x.copy()` (EXERCISES.md, general rules).",
+       "(`x = x - ...`, `np.log(y + 1e-7)`) or work on `x.copy()` (docs/exercises.md, general rules).",
        "関数やメソッドは渡された配列(dout を含む)を変更してはいけません。`x -= ...`、`x[mask] = 0`、"
        "`y += 1e-7`、`np.exp(x, out=x)` は呼び出し側の配列に書き込みます。新しい配列を作る(`x = x - ...`、"
-       "`np.log(y + 1e-7)`)か、`x.copy()` に対して操作してください(EXERCISES.md の一般規則)。"),
+       "`np.log(y + 1e-7)`)か、`x.copy()` に対して操作してください(docs/exercises.md の共通のきまり)。"),
     # ---------------------------------------------------------------- networks (multilayer-net, regularization)
     Mistake("layers-hold-copies",
             M("layers do not share the arrays of params", "層が params の配列を共有していない"),
@@ -200,17 +200,17 @@ CATALOGUE: tuple[Mistake, ...] = (
        "あなたのコードは仕様の既定値を埋め込んだように動いています。`self.momentum = momentum` のように保存し、"
        "`self.momentum` を使います。"),
     _m("eps-too-large", "6", "ε too large", "ε が大きすぎる",
-       "ε only guards against a division by zero: any ε ≤ 1e-5 is valid (EXERCISES.md), but yours (e.g. 1e-3) "
+       "ε only guards against a division by zero: any ε ≤ 1e-5 is valid (docs/exercises.md), but yours (e.g. 1e-3) "
        "changes the results noticeably — for an optimizer the steps of small gradients, for batch "
        "normalisation every normalised value. Use 1e-7 or 1e-8.",
-       "ε は 0 での割り算を防ぐためだけのものです。1e-5 以下なら何でも構いません(EXERCISES.md)が、あなたの ε"
+       "ε は 0 での割り算を防ぐためだけのものです。1e-5 以下なら何でも構いません(docs/exercises.md)が、あなたの ε"
        "(例えば 1e-3)は結果を大きく変えます(最適化手法では小さな勾配のステップ、バッチ正規化では正規化した"
        "すべての値)。1e-7 や 1e-8 を使います。"),
     _m("default-value-wrong", "5.3", "A default value differs from the spec", "既定値が仕様と違う",
-       "Defaults are part of the contract (EXERCISES.md, general rules): called without that argument, your "
+       "Defaults are part of the contract (docs/exercises.md, general rules): called without that argument, your "
        "code must do what the spec's signature says — e.g. Adam(lr=0.001, beta1=0.9, beta2=0.999), "
        "RMSprop(decay_rate=0.99), MultiLayerNet(weight_init_std=0.01) — and yours uses another value.",
-       "既定値も仕様の一部です(EXERCISES.md の一般規則)。その引数を渡さずに呼んだとき、仕様のシグネチャどおりに"
+       "既定値も仕様の一部です(docs/exercises.md の共通のきまり)。その引数を渡さずに呼んだとき、仕様のシグネチャどおりに"
        "動く必要があります(例: Adam(lr=0.001, beta1=0.9, beta2=0.999)、RMSprop(decay_rate=0.99)、"
        "MultiLayerNet(weight_init_std=0.01))。あなたのコードは別の値を使っています。"),
     # ---------------------------------------------------------------- initialisation

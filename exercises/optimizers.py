@@ -129,9 +129,9 @@ MISTAKES = MISTAKES + (
         "Gradient DESCENT subtracts: θ ← θ − λg (`params[key] -= ...`); your step has the opposite sign (§6).",
         "勾配降下法は引き算です: θ ← θ − λg(`params[key] -= ...`)。あなたの更新は符号が逆です(§6)。"),
     _mk("nesterov-as-momentum", "6", "Nesterov computed as plain momentum", "Nesterov が通常のモメンタムになっている",
-        "Nesterov's step looks ahead: θ ← θ + α²v − (1+α)λg, then v ← αv − λg (EXERCISES.md §8); v ← αv − λg; "
+        "Nesterov's step looks ahead: θ ← θ + α²v − (1+α)λg, then v ← αv − λg (docs/exercises.md, optimizers); v ← αv − λg; "
         "θ ← θ + v is plain Momentum.",
-        "Nesterov は先を見て更新します: θ ← θ + α²v − (1+α)λg、その後 v ← αv − λg(EXERCISES.md §8)。"
+        "Nesterov は先を見て更新します: θ ← θ + α²v − (1+α)λg、その後 v ← αv − λg(docs/exercises.md の optimizers)。"
         "v ← αv − λg、θ ← θ + v は普通のモメンタムです。"),
     _mk("optimizer-eps-missing", "6", "No ε in the denominator", "分母に ε がない",
         "Where a gradient is exactly 0 the accumulated square is 0 too, and g/√h = 0/0 = nan: add a small ε "

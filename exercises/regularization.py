@@ -116,10 +116,10 @@ MISTAKES = (
         "train_flg defaults to True",
         "train_flg の既定値が True になっている"), M(
         "loss(x, t) and predict(x) without train_flg compute the TEST result: the signature is "
-        "`def loss(self, x, t, train_flg=False)` (EXERCISES.md §12). With True as the default, dropout and batch "
+        "`def loss(self, x, t, train_flg=False)` (docs/exercises.md, regularization). With True as the default, dropout and batch "
         "normalisation run in training mode whenever the test loss or accuracy is asked for.",
         "train_flg を渡さない loss(x, t) と predict(x) はテスト時の結果を返します。シグネチャは "
-        "`def loss(self, x, t, train_flg=False)` です(EXERCISES.md §12)。既定値が True だと、テストの損失や精度を"
+        "`def loss(self, x, t, train_flg=False)` です(docs/exercises.md の regularization)。既定値が True だと、テストの損失や精度を"
         "求めるたびにドロップアウトとバッチ正規化が学習モードで動きます。"), "9.2"),
     Mistake("dropout-never-applied", M(
         "use_dropout ignored: nothing is dropped", "use_dropout を無視している(何も消去されない)"), M(
