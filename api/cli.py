@@ -1,4 +1,5 @@
-"""``dlgrade serve``, ``dlgrade token create`` and ``dlgrade roster import``.
+"""``dlgrade serve``, ``dlgrade token create``, ``dlgrade roster import``, ``dlgrade variant`` and
+``dlgrade course-secret rotate``.
 
 Registered on the main app by :func:`register` (``grader/cli/app.py``).  Commands parse arguments,
 report usage errors with exit status 2 and call library functions.
@@ -124,6 +125,70 @@ def roster_import(file: Path = typer.Argument(..., help="CSV of student IDs (a '
               + (f"; {len(skipped)} students already had a token (--reissue gives them a new one)" if skipped else ""))
 
 
+def load_variant_book(students=()):
+    """The course's variant book from the configured database (its secret; the known students and
+    ``students`` as the roster).  The database is created, with a new secret, if it does not exist yet."""
+    from api.course import student_roster, variant_secret
+    from grader.variants import VariantBook
+
+    engine, sessions = _database()
+    try:
+        with sessions.begin() as db:
+            secret, known = variant_secret(db), student_roster(db)
+    finally:
+        engine.dispose()
+    return VariantBook(secret, [*known, *students])
+
+
+def variant_cmd(exercise: str = typer.Argument(..., help="Exercise id, e.g. backprop-examples."),
+                student: Optional[str] = typer.Option(None, "--student", metavar="ID",
+                                                      help="The student's ID (without it: the text's numbers)."),
+                as_json: bool = typer.Option(False, "--json", help='{"exercise", "student", "variant"} on stdout.'),
+                lang: str = typer.Option("en", "--lang", help="ja or en: the comments of the code.")) -> None:
+    """Print a student's numbers of an exercise with per-student variants, as NumPy code to paste."""
+    import json
+
+    import exercises
+    from grader.variants import as_code, practice, variant_json
+
+    try:
+        ex = exercises.get(exercise)
+    except exercises.UnknownExercise as exc:
+        usage_error(str(exc))
+    if ex.variants is None:
+        with_variants = [e.id for e in exercises.catalogue().values() if e.variants is not None]
+        usage_error(f"{ex.id} has the same numbers for every student (exercises with variants: "
+                    f"{', '.join(with_variants) or 'none'})")
+    if lang not in ("en", "ja"):
+        usage_error("--lang: use en or ja")
+    if student is not None:
+        student = student.strip()
+        if not student:
+            usage_error("--student: an empty ID")
+    params = practice(ex) if student is None else load_variant_book().params(ex, student)
+    if as_json:
+        sys.stdout.write(json.dumps(variant_json(ex, student, params), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(as_code(ex, student, params, lang))
+
+
+def course_secret_rotate(yes: bool = typer.Option(False, "--yes", help="Do it (every student gets new numbers).")) \
+        -> None:
+    """Replace the course secret of the per-student variants: every student's numbers change."""
+    from api.course import rotate_variant_secret
+
+    if not yes:
+        usage_error("rotating gives every student new numbers for the exercises with variants "
+                    "(stored reports keep their verdicts; a regrade uses the new numbers): add --yes")
+    engine, sessions = _database()
+    try:
+        with sessions.begin() as db:
+            rotate_variant_secret(db)
+    finally:
+        engine.dispose()
+    err.print("a new course secret is stored; restart nothing — every API process and worker reads it per grading")
+
+
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     token = typer.Typer(no_args_is_help=True, help="Tokens for the HTTP service.")
@@ -132,3 +197,7 @@ def register(app: typer.Typer) -> None:
     roster = typer.Typer(no_args_is_help=True, help="Student rosters.")
     roster.command("import")(roster_import)
     app.add_typer(roster, name="roster")
+    app.command("variant")(variant_cmd)
+    secret = typer.Typer(no_args_is_help=True, help="The course secret of the per-student variants.")
+    secret.command("rotate")(course_secret_rotate)
+    app.add_typer(secret, name="course-secret")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -10,8 +11,10 @@ from sqlalchemy import select, update
 
 import exercises
 from api import metrics
+from api.course import variant_book
 from api.db import SessionFactory, read_session
-from api.models import DONE, ERROR, FINAL_STATUSES, PENDING_STATUSES, QUEUED, RUNNING, Submission, utcnow
+from api.models import DONE, ERROR, FINAL_STATUSES, PENDING_STATUSES, QUEUED, RUNNING, STUDENT, Account, Submission, \
+    utcnow
 from grader.engine import grade_source
 from grader.options import grade_options
 
@@ -22,6 +25,20 @@ log = logging.getLogger("dlgrade.api.grading")
 finished = threading.Condition()
 _finished_ids: dict[int, float] = {}
 _FINISHED_KEEP = 4096
+
+
+def grading_options(db, exercise_id: str, account: Account):
+    """The settings' options; for an exercise with per-student numbers, also the student's id and the
+    course's variant book (the secret and the known students: whose numbers a wrong answer fits).
+    An instructor's own submission is graded with the text's numbers."""
+    options = grade_options()
+    try:
+        exercise = exercises.get(exercise_id)
+    except exercises.UnknownExercise:
+        return options
+    if exercise.variants is None or account.role != STUDENT:
+        return options
+    return dataclasses.replace(options, student=account.name, variants=variant_book(db))
 
 
 def grade_submission(db_session_factory: SessionFactory, submission_id: int) -> None:
@@ -36,11 +53,12 @@ def grade_submission(db_session_factory: SessionFactory, submission_id: int) -> 
             return  # already final (a re-delivered job) or gone
         sub = db.get(Submission, submission_id)
         exercise_id, filename, source, created_at = sub.exercise, sub.filename, sub.source, sub.created_at
+        options = grading_options(db, exercise_id, sub.account)
 
     t0 = time.perf_counter()
     values: dict
     try:
-        report = grade_source(exercises.get(exercise_id), source, filename, grade_options())
+        report = grade_source(exercises.get(exercise_id), source, filename, options)
     except exercises.UnknownExercise as exc:
         values = {"status": ERROR, "error": f"exercise no longer available: {exc}"}
     except Exception as exc:  # noqa: BLE001 - the grader failed, not the student: record it, keep serving

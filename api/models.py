@@ -116,3 +116,14 @@ class Submission(Base):
     @property
     def student(self) -> str:
         return self.account.name
+
+
+class CourseSetting(Base):
+    """A course-wide setting every API process and worker reads from here (``api.course``): the
+    variant secret.  Never sent to a student process or shown by the API."""
+
+    __tablename__ = "course_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

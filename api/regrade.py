@@ -211,6 +211,12 @@ def regrade(sessions, exercise, jobs: int | None = None, options=None, dry_run: 
     options = options or GradeOptions()
     t0 = time.perf_counter()
     with sessions() as db:
+        if exercise.variants is not None and options.variants is None:  # each student's own numbers
+            from dataclasses import replace
+
+            from api.course import variant_book
+
+            options = replace(options, variants=variant_book(db))
         rows = stored_submissions(db, exercise.id, with_source=True)
         olds = [Stored(sub.id, student, sub.filename, sub.status, sub.score, sub.max_score, sub.report, sub.error,
                        sub.created_at) for sub, student in rows if ids is None or sub.id in ids]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -120,6 +120,27 @@ class ExerciseOut(BaseModel):
 
 class Catalogue(BaseModel):
     exercises: list[ExerciseOut]
+
+
+class VariantOut(BaseModel):
+    """A student's numbers of an exercise with per-student variants (INTERFACES.md)."""
+
+    exercise: str
+    student: str | None = Field(description="The student; null for the text's numbers (the practice variant).")
+    variant: dict[str, Any] = Field(description="Each number by name, as a nested list.")
+
+
+class VariantMatch(BaseModel):
+    """A wrong answer of a graded submission that fits someone else's numbers (instructors)."""
+
+    submission: int
+    kind: str = Field(description="submission (graded) or check (a practice check, never counted).")
+    student: str
+    exercise: str
+    item: str
+    created_at: datetime
+    students: list[str] = Field(description="Whose numbers the answer fits.")
+    practice: bool = Field(description="The answer fits the text's (practice) numbers.")
 
 
 class Me(BaseModel):

@@ -14,7 +14,7 @@ from exercises.common import M, assert_close
 from grader.compare import Fail, as_array, is_close
 from grader.context import ItemContext
 from exercises import mistakes as catalogue
-from grader.spec import Exercise, Item, Mistake
+from grader.spec import Exercise, Item, Mistake, Param, Variants
 from reference import backprop_examples as ref
 
 SECTION = "3.6"
@@ -36,7 +36,77 @@ MISTAKES = (
 _BY_ID = {m.id: m for m in MISTAKES}
 _CAT = catalogue.MISTAKES
 
-DY_2 = ref.dE_dY
+DY_2 = ref.dE_dY  # the text's dE/dY of problem 2 (the practice variant)
+
+# ----------------------------------------------------------------------------- per-student numbers
+# Hand-computable like the text's: small integers and halves, the text's shapes, and Y = XW with
+# equal components so that softmax(Y) = [½, ½] in 1-(2) (the text has Y = [3, 3]).
+
+_HALVES = np.arange(-6, 7) / 2  # −3, −2.5, …, 3
+_NONZERO_HALVES = _HALVES[_HALVES != 0]
+_ORTHO = np.array([(a, b_, c) for a in range(-3, 4) for b_ in range(-3, 4) for c in range(-3, 4)
+                   if (a, b_, c) != (0, 0, 0)], dtype=float)  # candidate W[:, 1] − W[:, 0]
+
+
+def draw_variant(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """One student's numbers (the rng is seeded from the course secret, the exercise and the student)."""
+    for _ in range(1000):  # a few tries at most: most X have an orthogonal step d with W in range
+        X = rng.choice([-3, -2, -1, 1, 2, 3], size=3).astype(float)
+        W0 = rng.integers(-2, 5, size=3).astype(float)
+        d = _ORTHO[_ORTHO @ X == 0]
+        d = d[np.all((W0[:, None] + d.T >= -2) & (W0[:, None] + d.T <= 4), axis=0)]
+        if not len(d):
+            continue
+        W = np.stack([W0, W0 + d[rng.integers(len(d))]], axis=1)
+        Y = X @ W  # y1 == y2 by construction
+        if abs(Y[0]) > 8:
+            continue
+        dY1 = rng.choice(_NONZERO_HALVES, size=2)  # dE/dY of 1-(1), never zero
+        t_cls = np.eye(2)[rng.integers(2)]
+        X2 = rng.integers(-2, 4, size=(3, 2)).astype(float)
+        b = rng.integers(-2, 4, size=2).astype(float)
+        dY = rng.choice(_HALVES[3:-3], size=(3, 2))  # −1.5 … 1.5
+        if not np.any(dY):
+            continue
+        return {"X": X, "W": W, "t_reg": Y - dY1, "t_cls": t_cls, "X2": X2, "b": b, "dY": dY}
+    raise RuntimeError("no backprop-examples variant drawn in 1000 tries")  # never for a sane generator
+
+
+def variant_answers(v) -> dict[str, np.ndarray]:
+    return ref.solve(v["X"], v["W"], v["t_reg"], v["t_cls"], v["X2"], v["b"], v["dY"])
+
+
+VARIANTS = Variants(
+    params=(
+        Param("X", (3,), M("problems 1-(1), 1-(2): the input row", "問題 1-(1), 1-(2) の入力")),
+        Param("W", (3, 2), M("problems 1-(1), 1-(2): the weights, Y = XW", "問題 1-(1), 1-(2) の重み、Y = XW")),
+        Param("t_reg", (2,), M("problem 1-(1): E = ½‖Y − t_reg‖²", "問題 1-(1): E = ½‖Y − t_reg‖²")),
+        Param("t_cls", (2,), M("problem 1-(2): one-hot target of softmax cross-entropy",
+                               "問題 1-(2): ソフトマックス交差エントロピーの one-hot 正解")),
+        Param("X2", (3, 2), M("problem 2: Y = X2 + b", "問題 2: Y = X2 + b")),
+        Param("b", (2,), M("problem 2: the bias", "問題 2: バイアス")),
+        Param("dY", (3, 2), M("problem 2: the given dE/dY", "問題 2: 与えられた dE/dY")),
+    ),
+    draw=draw_variant,
+    practice={"X": ref.X[0], "W": ref.W, "t_reg": ref.T1_1[0], "t_cls": ref.T1_2[0], "X2": ref.X2, "b": ref.b,
+              "dY": ref.dE_dY},
+    answers=variant_answers,
+    statement=M("§3.6 with your numbers. 1-(1): Y = XW, E = ½‖Y − t_reg‖²; answer ex1_1_dX = dE/dX, "
+                "ex1_1_dW = dE/dW.\n1-(2): Y = XW, E = softmax cross-entropy of Y against t_cls; answer ex1_2_dX, "
+                "ex1_2_dW.\n2: Y = X2 + b (b added to every row), dE/dY = dY; answer ex2_dX = dE/dX2, ex2_db = dE/db.",
+                "§3.6 をあなたの数値で解きます。1-(1): Y = XW、E = ½‖Y − t_reg‖²。ex1_1_dX = dE/dX、ex1_1_dW = dE/dW を答えます。"
+                "\n1-(2): Y = XW、E = Y と t_cls のソフトマックス交差エントロピー。ex1_2_dX、ex1_2_dW を答えます。"
+                "\n2: Y = X2 + b(b は各行に足す)、dE/dY = dY。ex2_dX = dE/dX2、ex2_db = dE/db を答えます。"),
+)
+
+
+def _answer(ctx: ItemContext, name: str) -> np.ndarray:
+    """The expected answer ``name`` for the numbers this submission is graded with (its student's, or the text's)."""
+    return variant_answers(ctx.variant)[name]
+
+
+def _dy(ctx: ItemContext) -> np.ndarray:
+    return np.asarray(ctx.variant["dY"], dtype=float)
 
 
 def _fetch(ctx: ItemContext, name: str):
@@ -71,36 +141,38 @@ def check_value(ctx: ItemContext, name: str, expected, label_en: str, label_ja: 
 
 
 def ex1_1_dX(ctx):
-    check_value(ctx, "ex1_1_dX", ref.ex1_1_dX, "dE/dX of problem 1-(1)", "問題 1-(1) の dE/dX")
+    check_value(ctx, "ex1_1_dX", _answer(ctx, "ex1_1_dX"), "dE/dX of problem 1-(1)", "問題 1-(1) の dE/dX")
 
 
 def ex1_1_dW(ctx):
-    check_value(ctx, "ex1_1_dW", ref.ex1_1_dW, "dE/dW of problem 1-(1)", "問題 1-(1) の dE/dW")
+    check_value(ctx, "ex1_1_dW", _answer(ctx, "ex1_1_dW"), "dE/dW of problem 1-(1)", "問題 1-(1) の dE/dW")
 
 
 def ex1_2_dX(ctx):
-    check_value(ctx, "ex1_2_dX", ref.ex1_2_dX, "dE/dX of problem 1-(2)", "問題 1-(2) の dE/dX")
+    check_value(ctx, "ex1_2_dX", _answer(ctx, "ex1_2_dX"), "dE/dX of problem 1-(2)", "問題 1-(2) の dE/dX")
 
 
 def ex1_2_dW(ctx):
-    check_value(ctx, "ex1_2_dW", ref.ex1_2_dW, "dE/dW of problem 1-(2)", "問題 1-(2) の dE/dW")
+    check_value(ctx, "ex1_2_dW", _answer(ctx, "ex1_2_dW"), "dE/dW of problem 1-(2)", "問題 1-(2) の dE/dW")
 
 
 def ex2_dX(ctx):
-    check_value(ctx, "ex2_dX", ref.ex2_dX, "dE/dX of problem 2", "問題 2 の dE/dX")
+    check_value(ctx, "ex2_dX", _answer(ctx, "ex2_dX"), "dE/dX of problem 2", "問題 2 の dE/dX")
 
 
 def ex2_db(ctx):
-    check_value(ctx, "ex2_db", ref.ex2_db, "dE/db of problem 2", "問題 2 の dE/db",
-                variants={_CAT["affine-db-mean"]: DY_2.mean(axis=0)},
-                shape_variants={_CAT["affine-db-not-summed"]: DY_2, _CAT["affine-db-wrong-axis"]: DY_2.sum(axis=1)})
+    check_value(ctx, "ex2_db", _answer(ctx, "ex2_db"), "dE/db of problem 2", "問題 2 の dE/db",
+                variants={_CAT["affine-db-mean"]: _dy(ctx).mean(axis=0)},
+                shape_variants={_CAT["affine-db-not-summed"]: _dy(ctx), _CAT["affine-db-wrong-axis"]: _dy(ctx).sum(axis=1)})
 
 
-H1 = M("Y = XW = [3, 3], so dE/dY = [y1 − 1, y2 − 2]; then dE/dX = dE/dY·Wᵀ and dE/dW = Xᵀ·dE/dY (§3.6, §3.7).",
-       "Y = XW = [3, 3] なので dE/dY = [y1 − 1, y2 − 2]。dE/dX = dE/dY·Wᵀ、dE/dW = Xᵀ·dE/dY です(§3.6、§3.7)。")
-H2 = M("Softmax + cross-entropy: dE/dY = softmax(Y) − t (§3.3 (5)); with Y = [3, 3] that is [½ − 1, ½ − 0]. "
+H1 = M("With the text's numbers Y = XW = [3, 3], so dE/dY = [y1 − 1, y2 − 2]; then dE/dX = dE/dY·Wᵀ and dE/dW = Xᵀ·dE/dY (§3.6, §3.7).",
+       "テキストの数値では Y = XW = [3, 3] なので dE/dY = [y1 − 1, y2 − 2]。dE/dX = dE/dY·Wᵀ、dE/dW = Xᵀ·dE/dY です(§3.6、§3.7)。")
+H2 = M("Softmax + cross-entropy: dE/dY = softmax(Y) − t (§3.3 (5)); y1 = y2 (the text's Y = [3, 3]) "
+       "gives softmax(Y) = [½, ½], so dE/dY = [½ − t1, ½ − t2]. "
        "Then dE/dX = dE/dY·Wᵀ, dE/dW = Xᵀ·dE/dY.",
-       "ソフトマックス + 交差エントロピー: dE/dY = softmax(Y) − t(§3.3 (5))。Y = [3, 3] なので [½ − 1, ½ − 0]。"
+       "ソフトマックス + 交差エントロピー: dE/dY = softmax(Y) − t(§3.3 (5))。y1 = y2(テキストでは Y = [3, 3])なら "
+       "softmax(Y) = [½, ½] なので dE/dY = [½ − t1, ½ − t2]。"
        "dE/dX = dE/dY·Wᵀ、dE/dW = Xᵀ·dE/dY です。")
 H3 = M("Y = X + b (broadcast): each y_ij depends on x_ij alone, so dE/dX = dE/dY; b is added to every row, so "
        "dE/db = sum(dE/dY, axis=0).",
@@ -121,4 +193,5 @@ EXERCISE = Exercise(
         Item("ex2_db", 1, ex2_db, H3, SECTION, kind="value"),
     ),
     mistakes=MISTAKES,
+    variants=VARIANTS,
 )

@@ -11,11 +11,15 @@ from grader.spec import SHARED_MISTAKES, Exercise, Item, Mistake
 
 
 class ItemContext:
-    def __init__(self, session: Session, exercise: Exercise, item: Item, rng: np.random.Generator):
+    def __init__(self, session: Session, exercise: Exercise, item: Item, rng: np.random.Generator,
+                 variant: dict | None = None):
         self.session = session
         self.exercise = exercise
         self.item = item
         self.rng = rng
+        # an exercise with per-student numbers (Exercise.variants): this submission's numbers, read-only
+        # arrays by name (the student's own, or the text's when graded without a student id)
+        self.variant = variant
 
     # ---------------------------------------------------------------- student process access
     def batch(self) -> Batch:

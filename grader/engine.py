@@ -122,6 +122,7 @@ def grade_loaded(exercise: Exercise, loaded: LoadedSubmission, report: Report, o
             report.items = [_result(i, "error", fault, grader_error=True) for i in exercise.items]
             return
         report.notes += [load_note_msg(n) for n in session.notes]
+        variant = _variant_of(exercise, options)
         for item in exercise.items:
             info = names.get(item.name, {"kind": "missing"}) if isinstance(names.get(item.name), dict) \
                 else {"kind": "missing"}
@@ -137,24 +138,56 @@ def grade_loaded(exercise: Exercise, loaded: LoadedSubmission, report: Report, o
                     en=f"Not graded: the whole submission exceeded its time limit of {options.submission_timeout:g} s.",
                     ja=f"提出物全体の実行時間の上限 {options.submission_timeout:g} 秒を超えたため採点できませんでした。")))
                 continue
-            report.items.append(run_item(exercise, item, session, seed, options))
+            report.items.append(run_item(exercise, item, session, seed, options, variant))
         report.output = "".join(session.output)[:options.output_cap]
 
 
-def run_item(exercise: Exercise, item: Item, session: Session, seed: int, options: GradeOptions) -> ItemResult:
+def _variant_of(exercise: Exercise, options: GradeOptions) -> dict | None:
+    """The numbers this submission is graded with: the student's own, or the text's (practice)."""
+    if exercise.variants is None:
+        return None
+    from grader import variants
+
+    if options.student is not None and options.variants is not None:
+        return options.variants.params(exercise, options.student)
+    return variants.practice(exercise)
+
+
+def _whose(exercise: Exercise, item: Item, session: Session, options: GradeOptions) -> list:
+    """After a failed value item of a variant exercise graded for a student: whose numbers the answer fits."""
+    if exercise.variants is None or options.student is None or options.variants is None or item.kind != "value":
+        return []
+    try:
+        b = session.batch()
+        p = b.name(item.name, want=True)
+        b.run()
+        return options.variants.whose(exercise, item.id, p.value, options.student)
+    except Exception:  # noqa: BLE001 - the item already has its verdict; a failed lookup changes nothing
+        log.debug("variant match of %s/%s failed", exercise.id, item.id, exc_info=True)
+        return []
+
+
+def run_item(exercise: Exercise, item: Item, session: Session, seed: int, options: GradeOptions,
+             variant: dict | None = None) -> ItemResult:
     t0 = time.perf_counter()
     rng = np.random.default_rng([seed, zlib.crc32(item.id.encode())])
     timeout = item.timeout * options.item_timeout_scale
     session.item_timeout = timeout
     try:
         session.reset_slots()
-        ctx = ItemContext(session, exercise, item, rng)
+        ctx = ItemContext(session, exercise, item, rng, variant)
         outcome = item.check(ctx)
         res = _result(item, "pass", outcome if isinstance(outcome, Msg) else PASS_MSG, score=float(item.points))
     except Fail as f:
         # a recognised mistake is said first, in words; the numbers follow as evidence
         msg = f.mistake.explanation + f.msg if f.mistake is not None else f.msg
-        res = _result(item, "fail", msg, score=round(f.score * item.points, 4), mistake=f.mistake)
+        matched = _whose(exercise, item, session, options) if variant is not None else []
+        if matched:  # someone else's numbers: a neutral word for the student, whose they are for the instructor
+            from grader.variants import match_message
+
+            res = _result(item, "fail", match_message(exercise), variant_match=matched)
+        else:
+            res = _result(item, "fail", msg, score=round(f.score * item.points, 4), mistake=f.mistake)
     except StudentError as e:
         msg = e.describe()
         signature = exercise.signatures.get(item.name)

@@ -101,9 +101,12 @@ _DEFAULTS = GraderSettings()
 
 @dataclasses.dataclass
 class GradeOptions:
-    """How one submission is graded (limits, budgets).  Never holds secrets.
+    """How one submission is graded (limits, budgets).  Only ``job_config()`` reaches the student process.
 
-    ``GradeOptions()`` is the settings' defaults (not the environment: that is ``grade_options()``)."""
+    ``GradeOptions()`` is the settings' defaults (not the environment: that is ``grade_options()``).
+    ``student`` selects the per-student numbers of an exercise with variants, which ``variants``
+    (a ``grader.variants.VariantBook``: the course secret and the roster, grader-side only) derives;
+    without them such an exercise is graded with the text's numbers."""
 
     statement_budget: float = _DEFAULTS.statement_budget  # seconds per top-level statement while loading
     item_timeout_scale: float = _DEFAULTS.item_timeout_scale
@@ -112,6 +115,8 @@ class GradeOptions:
     output_cap: int = _DEFAULTS.output_cap
     seed: int | None = _DEFAULTS.seed
     sandbox: dict = dataclasses.field(default_factory=_DEFAULTS.sandbox_options)
+    student: str | None = None
+    variants: object | None = dataclasses.field(default=None, repr=False)
 
     def job_config(self) -> JobConfig:
         return JobConfig(limits=dict(self.limits), budget=self.statement_budget,

@@ -48,6 +48,34 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Param:
+    """One number (array) of an exercise's problem that varies per student."""
+
+    name: str
+    shape: tuple[int, ...]
+    description: Msg
+
+
+@dataclass(frozen=True)
+class Variants:
+    """Per-student numbers of an exercise (EXERCISES.md, "Per-student variants").
+
+    ``draw(rng) -> {name: array}`` draws one student's numbers from a seeded generator (the seed is
+    derived from the course secret, the exercise and the student: ``grader.variants``);
+    ``practice`` is the text's numbers (grading without a student id); ``answers(params) ->
+    {item id: expected array}`` gives the value items' expected answers, which the engine also uses
+    to say whose numbers a wrong answer fits; ``statement`` is the problem in words, printed above
+    the numbers.  Checks read the student's numbers as ``ctx.variant``.
+    """
+
+    params: tuple[Param, ...]
+    draw: Callable
+    practice: Mapping[str, object]
+    answers: Callable
+    statement: Msg | None = None
+
+
+@dataclass(frozen=True)
 class Exercise:
     id: str
     title: Msg
@@ -59,6 +87,7 @@ class Exercise:
     signatures: Mapping[str, str] = field(default_factory=dict)
     # optional packages the student process must have (grader/extras.py): ("torch",) for §3.8
     requires: tuple[str, ...] = ()
+    variants: Variants | None = None  # per-student numbers (None: every student grades the same problem)
 
     @property
     def max_score(self) -> float:

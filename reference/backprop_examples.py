@@ -28,11 +28,24 @@ def _affine_grads(x, w, bias, loss_layer, t):
     return dx, affine.dW
 
 
-ex1_1_dX, ex1_1_dW = _affine_grads(X, W, np.zeros(2), IdentityWithLoss(), T1_1)
-ex1_2_dX, ex1_2_dW = _affine_grads(X, W, np.zeros(2), SoftmaxWithLoss(), T1_2)
+def solve(X, W, t_reg, t_cls, X2, b, dY) -> dict[str, np.ndarray]:
+    """The six answers of §3.6 for any numbers of the same shapes (a student's variant, or the text's)."""
+    x = np.asarray(X, dtype=float).reshape(1, -1)
+    w = np.asarray(W, dtype=float)
+    out = {}
+    out["ex1_1_dX"], out["ex1_1_dW"] = _affine_grads(x, w, np.zeros(w.shape[1]), IdentityWithLoss(),
+                                                     np.asarray(t_reg, dtype=float).reshape(1, -1))
+    out["ex1_2_dX"], out["ex1_2_dW"] = _affine_grads(x, w, np.zeros(w.shape[1]), SoftmaxWithLoss(),
+                                                     np.asarray(t_cls, dtype=float).reshape(1, -1))
+    # X2 + b is the affine layer with W = I.
+    bias_layer = Affine(np.eye(len(b)), np.asarray(b, dtype=float))
+    bias_layer.forward(np.asarray(X2, dtype=float))
+    out["ex2_dX"] = bias_layer.backward(np.asarray(dY, dtype=float))
+    out["ex2_db"] = bias_layer.db
+    return out
 
-# X2 + b is the affine layer with W = I.
-_bias_layer = Affine(np.eye(2), b)
-_bias_layer.forward(X2)
-ex2_dX = _bias_layer.backward(dE_dY)
-ex2_db = _bias_layer.db
+
+_TEXT = solve(X, W, T1_1, T1_2, X2, b, dE_dY)
+ex1_1_dX, ex1_1_dW = _TEXT["ex1_1_dX"], _TEXT["ex1_1_dW"]
+ex1_2_dX, ex1_2_dW = _TEXT["ex1_2_dX"], _TEXT["ex1_2_dW"]
+ex2_dX, ex2_db = _TEXT["ex2_dX"], _TEXT["ex2_db"]

@@ -41,7 +41,7 @@ def list_checks(account: CurrentAccount, db: DbDep,
 @router.get("/{check_id}", response_model=SubmissionOut, responses={404: PROBLEM})
 def get_check(check_id: SubmissionId, account: CurrentAccount, db: DbDep, lang: LangDep) -> SubmissionOut:
     """Status and, once graded, the report in the language asked for."""
-    return detail(visible_or_404(db, account, check_id, CHECK), lang)
+    return detail(visible_or_404(db, account, check_id, CHECK), lang, account.is_instructor)
 
 
 @router.get("/{check_id}/source", response_class=Response, responses=SOURCE_RESPONSES)

@@ -14,7 +14,8 @@ from api.submissions import unknown_exercise
 from api.deps import DbDep, InstructorAccount, LangDep
 from api.gradebook import chosen_submissions
 from api.models import DONE, STUDENT, SUBMISSION, Account, Submission
-from api.schemas import AUTH_RESPONSES, Problem
+from api.schemas import AUTH_RESPONSES, Problem, VariantMatch
+from grader.report import VARIANT_MATCH
 
 router = APIRouter(prefix="/api/v1", tags=["mistakes"], responses=AUTH_RESPONSES)
 
@@ -73,3 +74,37 @@ def mistake_counts(_: InstructorAccount, db: DbDep, lang: LangDep,
     return [MistakeCount(exercise=ex, item=item, mistake=mid, title=titles[(ex, item, mid)], count=n,
                          students=len(students[(ex, item, mid)]))
             for (ex, item, mid), n in rows]
+
+
+@router.get("/variant-matches", response_model=list[VariantMatch],
+            responses={403: {"model": Problem, "description": "Not an instructor token."},
+                       404: {"model": Problem, "description": "Unknown exercise."}})
+def variant_matches(_: InstructorAccount, db: DbDep,
+                    exercise: Annotated[str | None, Query(max_length=64, description="Only this exercise.")] = None,
+                    student: Annotated[str | None, Query(max_length=64, description="Only this student.")] = None) \
+        -> list[VariantMatch]:
+    """Wrong answers that fit another student's (or the text's) per-student numbers, oldest first: whose."""
+    if exercise is not None:
+        try:
+            exercises.get(exercise)
+        except exercises.UnknownExercise as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    query = (select(Submission.id, Submission.exercise, Account.name, Submission.created_at, Submission.report,
+                    Submission.kind)
+             .join(Submission.account).where(Account.role == STUDENT, Submission.status == DONE))
+    if exercise is not None:
+        query = query.where(Submission.exercise == exercise)
+    else:  # only exercises with per-student numbers can have matches
+        with_variants = [e.id for e in exercises.catalogue().values() if e.variants is not None]
+        query = query.where(Submission.exercise.in_(with_variants))
+    if student is not None:
+        query = query.where(Account.name == student)
+    out: list[VariantMatch] = []
+    for sid, ex, who, created, report, kind in db.execute(query.order_by(Submission.id)).yield_per(200):
+        for item in (report or {}).get("items", []):
+            match = item.get(VARIANT_MATCH) if isinstance(item, dict) else None
+            if isinstance(match, dict):
+                out.append(VariantMatch(submission=sid, kind=kind, student=who, exercise=ex, item=str(item.get("id", "")),
+                                        created_at=created, students=list(match.get("students") or []),
+                                        practice=bool(match.get("practice"))))
+    return out

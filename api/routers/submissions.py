@@ -47,8 +47,9 @@ def summary(sub: Submission) -> SubmissionSummary:
                              finished_at=sub.finished_at, score=sub.score, max_score=sub.max_score)
 
 
-def detail(sub: Submission, lang: str) -> SubmissionOut:
-    report = select_lang(sub.report, lang) if sub.report else None
+def detail(sub: Submission, lang: str, instructor: bool = False) -> SubmissionOut:
+    """``instructor``: the report keeps the instructors' fields (whose numbers a wrong answer fits)."""
+    report = select_lang(sub.report, lang, instructor) if sub.report else None
     return SubmissionOut(**summary(sub).model_dump(), started_at=sub.started_at, attempts=sub.attempts,
                          error=sub.error, report=report)
 
@@ -144,7 +145,7 @@ async def accept(kind: str, request: Request, response: Response, account, db, s
     response.headers["Location"] = f"{prefix}/{sub.id}"
     if sub.status in FINAL_STATUSES:
         response.status_code = status.HTTP_201_CREATED
-    return detail(sub, lang)
+    return detail(sub, lang, account.is_instructor)
 
 
 async def _store(kind: str, account, db, settings: Settings, queue, isolation, exercise: str, filename: str,
@@ -212,7 +213,7 @@ def list_submissions(account: CurrentAccount, db: DbDep,
 @router.get("/{submission_id}", response_model=SubmissionOut, responses={404: PROBLEM})
 def get_submission(submission_id: SubmissionId, account: CurrentAccount, db: DbDep, lang: LangDep) -> SubmissionOut:
     """Status and, once graded, the report in the language asked for."""
-    return detail(visible_or_404(db, account, submission_id, SUBMISSION), lang)
+    return detail(visible_or_404(db, account, submission_id, SUBMISSION), lang, account.is_instructor)
 
 
 SOURCE_RESPONSES = {200: {"content": {"text/x-python": {}, "application/x-ipynb+json": {}}}, 404: PROBLEM}

@@ -17,6 +17,7 @@ never stops the batch: it scores 0 with its reason.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import logging
@@ -250,8 +251,13 @@ def grade_files(exercise, files: list[tuple[str, bytes]], submission_name: str, 
 
 
 def grade_job(job: Job, exercise, options, starter) -> dict:
-    """Grade one student; never raises (a failure becomes the outcome ``failed``)."""
+    """Grade one student; never raises (a failure becomes the outcome ``failed``).
+
+    With a variant book in ``options`` (an exercise with per-student numbers), the student's id
+    selects the numbers."""
     t0 = time.perf_counter()
+    if getattr(options, "variants", None) is not None and exercise.variants is not None:
+        options = dataclasses.replace(options, student=job.student)
     try:
         if not job.files:
             msg = Msg(en=f"The folder {job.student}/ holds no .py or .ipynb file.",
@@ -347,10 +353,10 @@ class StudentResult:
     def graded(self) -> bool:
         return self.status == GRADED
 
-    def report_in(self, lang: str) -> dict | None:
+    def report_in(self, lang: str, instructor: bool = False) -> dict | None:
         from grader.report import select_lang
 
-        return None if self.report is None else select_lang(self.report, lang)
+        return None if self.report is None else select_lang(self.report, lang, instructor)
 
 
 @dataclass
@@ -639,7 +645,7 @@ def jsonl_record(r: StudentResult, lang: str) -> dict:
     if r.late is not None:
         rec["late"] = r.late.to_dict()
     rec.update(r.extra)
-    rec["report"] = r.report_in(lang)
+    rec["report"] = r.report_in(lang, instructor=True)  # the instructor's file: says whose numbers an answer fits
     return rec
 
 

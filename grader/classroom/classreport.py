@@ -44,7 +44,9 @@ T = {
            "c_pct": "% of submissions", "c_mistakes": "Named mistakes by kind (item.mistake.id)",
            "c_subs": "submissions", "c_slowest": "Slowest {n} submissions", "c_time": "grading time (s)",
            "c_median_s": "median {v} s", "no_font": "",
-           "pass": "pass", "fail": "fail", "error": "error", "timeout": "timeout", "missing": "missing"},
+           "pass": "pass", "fail": "fail", "error": "error", "timeout": "timeout", "missing": "missing",
+           "vm": "Answers that fit someone else's numbers (per-student variants)", "vm_items": "items",
+           "vm_most": "most often"},
     "ja": {"title": "クラスレポート", "overview": "概要", "students": "学生数", "graded": "採点済み",
            "not_graded": "採点不能", "conflicts": "重複提出", "mean": "平均点", "median": "中央値",
            "stdev": "標準偏差", "full": "満点", "late": "遅延提出", "wall": "採点所要時間",
@@ -64,7 +66,9 @@ T = {
            "c_mistakes": "よくある間違い(種類別、item.mistake.id)", "c_subs": "提出物数",
            "c_slowest": "採点に時間のかかった提出物 {n} 件", "c_time": "採点時間(秒)", "c_median_s": "中央値 {v} 秒",
            "no_font": "(日本語フォントが見つからないため、グラフは英語で表示しています)",
-           "pass": "正解", "fail": "不正解", "error": "エラー", "timeout": "時間切れ", "missing": "未定義"},
+           "pass": "正解", "fail": "不正解", "error": "エラー", "timeout": "時間切れ", "missing": "未定義",
+           "vm": "他の学生(またはテキスト)の数値に対する答え(学生ごとの数値)", "vm_items": "項目",
+           "vm_most": "最も多い一致"},
 }
 
 T["en"]["similar"], T["ja"]["similar"] = "Similar submissions", "類似した提出物"
@@ -380,6 +384,11 @@ img{max-width:100%;display:block;margin:.6em 0}.bar{background:#eaeef2;border-ra
 </tbody></table>
 {% else %}<p class="muted">{{ t.none }}</p>{% endif %}
 
+{% if vmatches %}<h2>{{ t.vm }}</h2>
+<table><thead><tr><th>{{ t.student }}</th><th>{{ t.vm_most }}</th><th>{{ t.vm_items }}</th></tr></thead><tbody>
+{% for v in vmatches %}<tr><td>{{ v.student }}</td><td>{{ v.most }}</td><td class="msg"><ul>{% for i in v.entries %}<li><code>{{ i.id }}</code> {{ i.text }}</li>{% endfor %}</ul></td></tr>{% endfor %}
+</tbody></table>{% endif %}
+
 <h2>{{ t.slowest }}</h2>
 {% if slow_png %}<img alt="{{ t.slowest }}" src="{{ slow_png }}">{% endif %}
 <table><thead><tr><th>{{ t.student }}</th><th>{{ t.files }}</th><th class="num">{{ t.time }}</th><th class="num">{{ t.score }}</th></tr></thead><tbody>
@@ -407,6 +416,29 @@ img{max-width:100%;display:block;margin:.6em 0}.bar{background:#eaeef2;border-ra
 </tbody></table></details>
 </body></html>
 """)
+
+
+def variant_matches(result: BatchResult, lang: str = "en") -> list[dict]:
+    """Per student: the items whose wrong answer fits someone else's numbers, and whose (most often first)."""
+    from grader.report import VARIANT_MATCH, variant_match_text
+
+    rows = []
+    n_items = len(result.item_ids)
+    for r in result.results:
+        report = r.report_in(lang, instructor=True) if r.report is not None else None
+        items = [it for it in (report or {}).get("items", []) if it.get(VARIANT_MATCH)]
+        if not items:
+            continue
+        whose = Counter()
+        for it in items:
+            whose.update(it[VARIANT_MATCH].get("students") or [])
+            if it[VARIANT_MATCH].get("practice"):
+                whose["(text)" if lang == "en" else "(テキスト)"] += 1
+        most = ", ".join(f"{w} ({c}/{n_items})" for w, c in whose.most_common(3))
+        rows.append({"student": r.student, "most": most, "count": len(items),
+                     "entries": [{"id": it["id"], "text": variant_match_text(it[VARIANT_MATCH], lang)} for it in items]})
+    rows.sort(key=lambda v: (-v["count"], v["student"]))
+    return rows
 
 
 def render_class_report(result: BatchResult, lang: str = "en", exercise=None, now: datetime | None = None,
@@ -448,7 +480,7 @@ def render_class_report(result: BatchResult, lang: str = "en", exercise=None, no
         workers=workers_text(result, lang), cjk_font=cjk_font() is not None, wall=f"{result.wall_seconds:.1f} s",
         deadline=result.deadline.isoformat(timespec="minutes") if result.deadline else "", policy=policy,
         cards=cards, hist=chart_histogram(result, lang), items=agg["items"], items_png=chart_items(agg, lang),
-        mistakes_png=chart_mistakes(agg, lang), mistakes=mistakes,
+        mistakes_png=chart_mistakes(agg, lang), mistakes=mistakes, vmatches=variant_matches(result, lang),
         slow_png=chart_slowest(result, lang=lang),
         slowest=[{"student": r.student, "files": ", ".join(r.files), "time": f"{r.duration_ms / 1000:.2f} s",
                   "score": f"{fmt_score(r.score)} / {mx}"} for r in result.slowest(10)],
@@ -467,4 +499,4 @@ def write_class_report(result: BatchResult, path, lang: str = "en", exercise=Non
     _write_text(path, render_class_report(result, lang, exercise, similarity=similarity))
 
 
-__all__ = ["aggregate", "render_class_report", "write_class_report", "message_key"]
+__all__ = ["aggregate", "render_class_report", "write_class_report", "message_key", "variant_matches"]

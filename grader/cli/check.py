@@ -17,8 +17,12 @@ def _error(message: str) -> int:
     return 2
 
 
-def run_check(exercise: str, file: Path, as_json: bool = False, lang: str = "en") -> int:
-    """Grade ``file`` against ``exercise`` and print the report; return the exit status."""
+def run_check(exercise: str, file: Path, as_json: bool = False, lang: str = "en", student: str | None = None,
+              variants=None) -> int:
+    """Grade ``file`` against ``exercise`` and print the report; return the exit status.
+
+    ``student`` and ``variants`` (a ``grader.variants.VariantBook``): grade with that student's numbers,
+    and say whose numbers a wrong answer fits (the caller holds the course secret)."""
     from grader.runner.pool import default_starter
 
     default_starter().warm()  # the student processes' interpreter (zygote) starts while we load the catalogue
@@ -51,13 +55,18 @@ def run_check(exercise: str, file: Path, as_json: bool = False, lang: str = "en"
     warning = protection_warning()
     if warning:
         sys.stderr.write(f"warning: {warning}\n")
+    if student is not None and variants is not None and ex.variants is not None:
+        import dataclasses
+
+        options = dataclasses.replace(options, student=student, variants=variants)
     report = grade_source(ex, data, file.name, options)
+    instructor = options.variants is not None  # whoever holds the course secret may see whose numbers
     if as_json:
-        sys.stdout.write(json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(report.to_dict(lang, instructor), ensure_ascii=False, indent=2) + "\n")
     else:
         from rich.console import Console
 
         from grader.cli.render import print_report
 
-        print_report(Console(highlight=False, soft_wrap=True), report, lang)
+        print_report(Console(highlight=False, soft_wrap=True), report, lang, instructor)
     return 0

@@ -124,6 +124,9 @@ def register(app: typer.Typer) -> None:
         boilerplate: Optional[List[Path]] = typer.Option(None, "--boilerplate", help="Code everyone may have "
                                                          "(file or folder), left out of the report's similar "
                                                          "pairs (as for `dlgrade similarity`). Repeatable."),
+        practice: bool = typer.Option(False, "--practice", help=(
+            "Exercises with per-student variants: grade everyone with the text's numbers (default: each "
+            "student's own numbers, from the course secret in DLGRADE_DATABASE_URL's database).")),
     ) -> None:
         """Grade every submission in DIRECTORY into a gradebook CSV (and optional reports)."""
         from grader.classroom.batch import BatchError, default_jobs, discover, run_batch
@@ -163,6 +166,13 @@ def register(app: typer.Typer) -> None:
         if not disc.submissions:
             err.print(f"[yellow]warning:[/yellow] no submissions in {directory}")
         n_jobs = jobs or default_jobs()
+        options = grade_options()
+        if ex.variants is not None and not practice:  # the file or folder name is the student id
+            import dataclasses
+
+            from api.cli import load_variant_book
+
+            options = dataclasses.replace(options, variants=load_variant_book([s.student for s in disc.submissions]))
         with _progress(progress and bool(disc.submissions), f"grading {ex.id}") as bar:
             task = bar.add_task(f"grading {ex.id}", total=len(disc.submissions), last="")
             bad = [0]
@@ -172,7 +182,7 @@ def register(app: typer.Typer) -> None:
                     bad[0] += 1
                 bar.update(task, advance=1, last=f"{r.student}" + (f" · {bad[0]} not graded" if bad[0] else ""))
 
-            result = run_batch(ex.id, directory, n_jobs, grade_options(), on_result=on_result, discovery=disc,
+            result = run_batch(ex.id, directory, n_jobs, options, on_result=on_result, discovery=disc,
                                times=time_map, lateness=lateness, executor=executor)
         lang_ = lang or "en"
         similar = None

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.messages import place, with_section
-from grader.report import Report
+from grader.report import VARIANT_MATCH, Report, variant_match_text
 from grader.spec import Exercise
 
 STATUS_STYLE = {"pass": "green", "fail": "red", "error": "magenta", "timeout": "yellow", "missing": "bright_black"}
@@ -67,8 +67,8 @@ def syntax_error_line(p: dict, lang: str) -> str:
     return f"SyntaxError at {where.en}: {p['message']} (what did not parse from there was not graded)"
 
 
-def print_report(console: Console, report: Report, lang: str) -> None:
-    d = report.to_dict(lang)
+def print_report(console: Console, report: Report, lang: str, instructor: bool = False) -> None:
+    d = report.to_dict(lang, instructor)
     head = (f"{d['exercise']} — {d['submission']}: {d['score']:g} / {d['max_score']:g}"
             f"  ({d['duration_ms']} ms)")
     console.print(Text(head, style="bold"))
@@ -89,6 +89,8 @@ def print_report(console: Console, report: Report, lang: str) -> None:
             feedback += f"\n→ {with_section(hint, it['section'], lang)}"
             if it.get("mistake"):
                 feedback = f"[{it['mistake']['title']}] " + feedback
+            if it.get(VARIANT_MATCH):
+                feedback = f"[{variant_match_text(it[VARIANT_MATCH], lang)}] " + feedback
         # Text(), not a markup string: student-derived text and "[title]" must print literally
         table.add_row(Text(it["id"]), Text(status, style=STATUS_STYLE.get(it["status"], "")),
                       f"{it['score']:g}/{it['max_score']:g}", Text(feedback))
