@@ -42,33 +42,44 @@ DY_2 = ref.dE_dY  # the text's dE/dY of problem 2 (the practice variant)
 # Hand-computable like the text's: small integers and halves, the text's shapes, and Y = XW with
 # equal components so that softmax(Y) = [½, ½] in 1-(2) (the text has Y = [3, 3]).
 
-_HALVES = np.arange(-6, 7) / 2  # −3, −2.5, …, 3
-_NONZERO_HALVES = _HALVES[_HALVES != 0]
-_ORTHO = np.array([(a, b_, c) for a in range(-3, 4) for b_ in range(-3, 4) for c in range(-3, 4)
-                   if (a, b_, c) != (0, 0, 0)], dtype=float)  # candidate W[:, 1] − W[:, 0]
+_X_VALUES = (-3, -2, -1, 1, 2, 3)
+_W_MIN, _W_MAX = -2, 4
+_STEPS = [(a, b_, c) for a in range(-3, 4) for b_ in range(-3, 4) for c in range(-3, 4) if (a, b_, c) != (0, 0, 0)]
+# for each X, the steps d = W[:, 1] − W[:, 0] with X·d = 0 (then y1 = y2)
+_ORTHO = {(x1, x2, x3): [d for d in _STEPS if x1 * d[0] + x2 * d[1] + x3 * d[2] == 0]
+          for x1 in _X_VALUES for x2 in _X_VALUES for x3 in _X_VALUES}
+_NONZERO_HALVES = [h / 2 for h in range(-6, 7) if h]  # −3 … 3 without 0
 
 
 def draw_variant(rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """One student's numbers (the rng is seeded from the course secret, the exercise and the student)."""
-    for _ in range(1000):  # a few tries at most: most X have an orthogonal step d with W in range
-        X = rng.choice([-3, -2, -1, 1, 2, 3], size=3).astype(float)
-        W0 = rng.integers(-2, 5, size=3).astype(float)
-        d = _ORTHO[_ORTHO @ X == 0]
-        d = d[np.all((W0[:, None] + d.T >= -2) & (W0[:, None] + d.T <= 4), axis=0)]
-        if not len(d):
+    """One student's numbers (the rng is seeded from the course secret, the exercise and the student).
+
+    Plain integers, one generator call per try: a class's worth of draws stays cheap (the grader
+    draws every student's numbers to say whose a wrong answer fits)."""
+    for _ in range(1000):  # a few tries at most (|Y| ≤ 8)
+        r = rng.integers(0, 1 << 30, size=24).tolist()
+        X = tuple(_X_VALUES[v % 6] for v in r[:3])
+        steps = _ORTHO[X]
+        if not steps:
             continue
-        W = np.stack([W0, W0 + d[rng.integers(len(d))]], axis=1)
-        Y = X @ W  # y1 == y2 by construction
-        if abs(Y[0]) > 8:
+        d = steps[r[6] % len(steps)]
+        # W0 and W0 + d both within [_W_MIN, _W_MAX]: never empty, since |d_i| ≤ 3 < the range's width
+        lo = [_W_MIN + max(0, -e) for e in d]
+        hi = [_W_MAX - max(0, e) for e in d]
+        W0 = [a + v % (b - a + 1) for a, b, v in zip(lo, hi, r[3:6])]
+        W1 = [w + e for w, e in zip(W0, d)]
+        y = sum(x * w for x, w in zip(X, W0))  # = X·W1: y1 == y2
+        if abs(y) > 8:
             continue
-        dY1 = rng.choice(_NONZERO_HALVES, size=2)  # dE/dY of 1-(1), never zero
-        t_cls = np.eye(2)[rng.integers(2)]
-        X2 = rng.integers(-2, 4, size=(3, 2)).astype(float)
-        b = rng.integers(-2, 4, size=2).astype(float)
-        dY = rng.choice(_HALVES[3:-3], size=(3, 2))  # −1.5 … 1.5
-        if not np.any(dY):
+        dY1 = [_NONZERO_HALVES[v % 12] for v in r[7:9]]  # dE/dY of 1-(1), never zero
+        dY = [(v % 7 - 3) / 2 for v in r[18:24]]  # −1.5 … 1.5
+        if not any(dY):
             continue
-        return {"X": X, "W": W, "t_reg": Y - dY1, "t_cls": t_cls, "X2": X2, "b": b, "dY": dY}
+        return {"X": np.array(X, dtype=float), "W": np.array([W0, W1], dtype=float).T,
+                "t_reg": np.array([y - dY1[0], y - dY1[1]]), "t_cls": np.array([1.0, 0.0] if r[9] % 2 else [0.0, 1.0]),
+                "X2": np.array([-2 + v % 6 for v in r[10:16]], dtype=float).reshape(3, 2),
+                "b": np.array([-2 + v % 6 for v in r[16:18]], dtype=float),
+                "dY": np.array(dY).reshape(3, 2)}
     raise RuntimeError("no backprop-examples variant drawn in 1000 tries")  # never for a sane generator
 
 

@@ -123,6 +123,10 @@ def grade_loaded(exercise: Exercise, loaded: LoadedSubmission, report: Report, o
             return
         report.notes += [load_note_msg(n) for n in session.notes]
         variant = _variant_of(exercise, options)
+        answers = None
+        if variant is not None and options.variants is not None:
+            answers = _Answers(exercise, {n for n, info in names.items()
+                                          if isinstance(info, dict) and info.get("kind") not in (None, "missing")})
         for item in exercise.items:
             info = names.get(item.name, {"kind": "missing"}) if isinstance(names.get(item.name), dict) \
                 else {"kind": "missing"}
@@ -138,7 +142,7 @@ def grade_loaded(exercise: Exercise, loaded: LoadedSubmission, report: Report, o
                     en=f"Not graded: the whole submission exceeded its time limit of {options.submission_timeout:g} s.",
                     ja=f"提出物全体の実行時間の上限 {options.submission_timeout:g} 秒を超えたため採点できませんでした。")))
                 continue
-            report.items.append(run_item(exercise, item, session, seed, options, variant))
+            report.items.append(run_item(exercise, item, session, seed, options, variant, answers))
         report.output = "".join(session.output)[:options.output_cap]
 
 
@@ -153,22 +157,35 @@ def _variant_of(exercise: Exercise, options: GradeOptions) -> dict | None:
     return variants.practice(exercise)
 
 
-def _whose(exercise: Exercise, item: Item, session: Session, options: GradeOptions) -> list:
+class _Answers:
+    """The student's value items of a variant exercise, fetched in one round trip at the first wrong one."""
+
+    def __init__(self, exercise: Exercise, defined):
+        self.names = [i.name for i in exercise.items if i.kind == "value" and i.name in defined]
+        self.values: dict | None = None
+
+    def get(self, session: Session, name: str):
+        if self.values is None:
+            b = session.batch()
+            pending = {n: b.name(n, want=True) for n in dict.fromkeys(self.names)}
+            b.run()
+            self.values = {n: p.value for n, p in pending.items()}
+        return self.values.get(name)
+
+
+def _whose(exercise: Exercise, item: Item, session: Session, options: GradeOptions, answers: _Answers | None) -> list:
     """After a failed value item of a variant exercise graded for a student: whose numbers the answer fits."""
-    if exercise.variants is None or options.student is None or options.variants is None or item.kind != "value":
+    if answers is None or options.student is None or options.variants is None or item.kind != "value":
         return []
     try:
-        b = session.batch()
-        p = b.name(item.name, want=True)
-        b.run()
-        return options.variants.whose(exercise, item.id, p.value, options.student)
+        return options.variants.whose(exercise, item.id, answers.get(session, item.name), options.student)
     except Exception:  # noqa: BLE001 - the item already has its verdict; a failed lookup changes nothing
         log.debug("variant match of %s/%s failed", exercise.id, item.id, exc_info=True)
         return []
 
 
 def run_item(exercise: Exercise, item: Item, session: Session, seed: int, options: GradeOptions,
-             variant: dict | None = None) -> ItemResult:
+             variant: dict | None = None, answers: _Answers | None = None) -> ItemResult:
     t0 = time.perf_counter()
     rng = np.random.default_rng([seed, zlib.crc32(item.id.encode())])
     timeout = item.timeout * options.item_timeout_scale
@@ -181,7 +198,7 @@ def run_item(exercise: Exercise, item: Item, session: Session, seed: int, option
     except Fail as f:
         # a recognised mistake is said first, in words; the numbers follow as evidence
         msg = f.mistake.explanation + f.msg if f.mistake is not None else f.msg
-        matched = _whose(exercise, item, session, options) if variant is not None else []
+        matched = _whose(exercise, item, session, options, answers) if variant is not None else []
         if matched:  # someone else's numbers: a neutral word for the student, whose they are for the instructor
             from grader.variants import match_message
 
