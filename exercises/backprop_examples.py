@@ -148,7 +148,8 @@ def check_value(ctx: ItemContext, name: str, expected, label_en: str, label_ja: 
                      f"{what.ja} の形状が {arr.shape} です。期待される形状は {expected.shape} です{alt_ja}。"),
                    mistake=mistake)
     assert_close(arr.reshape(expected.shape), expected, what,
-                 variants={_BY_ID["answer-sign-flipped"]: -expected, **(variants or {})})
+                 variants={_BY_ID["answer-sign-flipped"]: -expected, **(variants or {})},
+                 reveal=not ctx.own_numbers)  # a student's own numbers: the answer is not shown
 
 
 def ex1_1_dX(ctx):

@@ -131,11 +131,13 @@ def ratio(actual: np.ndarray, expected: np.ndarray) -> float | None:
 
 def assert_close(value, expected, what: Msg, rtol: float = RTOL, atol: float = ATOL,
                  squeeze: bool = False, variants: dict[Mistake, np.ndarray] | None = None,
-                 context: Msg | None = None) -> np.ndarray:
+                 context: Msg | None = None, reveal: bool = True) -> np.ndarray:
     """Compare ``value`` with ``expected``; on mismatch name the first differing element.
 
     ``variants`` maps known mistakes to the value that mistake produces: when the
     student's value matches one (and not the correct value) the Fail names it.
+    ``reveal=False``: the message never states an expected value (a student's own numbers of a
+    per-student variant: the answer itself).
     """
     expected = np.asarray(expected, dtype=float)
     actual = as_array(value, what)
@@ -153,6 +155,13 @@ def assert_close(value, expected, what: Msg, rtol: float = RTOL, atol: float = A
     ctx_ja = f"{context.ja}" if context else ""
     exp_finite = np.isfinite(expected)
     bad = ~np.isfinite(actual) & exp_finite
+    if bad.any() and not reveal:
+        idx = np.argwhere(bad)[0]
+        raise Fail(Msg(en=f"{what.en} contains {fmt(actual[tuple(idx)])} at {_index(idx)} where a finite value "
+                          f"was expected ({int(bad.sum())} non-finite element(s)).{ctx_en}",
+                       ja=f"{what.ja} の {_index(idx)} が {fmt(actual[tuple(idx)])} になっています"
+                          f"(有限の値が期待されています。非有限の要素 {int(bad.sum())} 個)。{ctx_ja}"),
+                   mistake=match_variant(actual, variants, rtol, atol, expected))
     if bad.any():
         mistake = match_variant(actual, variants, rtol, atol, expected)
         if actual.ndim == 0:  # a scalar has no position to name
@@ -185,6 +194,10 @@ def assert_close(value, expected, what: Msg, rtol: float = RTOL, atol: float = A
     if r is not None and ok.size > 1 and abs(r - 1) > 0.05 and is_close(actual, r * expected, 1e-3, atol):
         ratio_en = f" Your values are all about {r:.4g} times the expected ones."
         ratio_ja = f"あなたの値はすべて期待値の約 {r:.4g} 倍です。"
+    if not reveal:
+        raise Fail(Msg(en=f"{what.en} differs{where_en}: got {fmt(a_val)}{count_en}.{ctx_en}",
+                       ja=f"{what.ja} の値が違います。{where_ja}あなたの値 {fmt(a_val)}{count_ja}。{ctx_ja}"),
+                   mistake=mistake)
     msg = Msg(en=f"{what.en} differs{where_en}: got {fmt(a_val)}, expected {fmt(e_val)}{count_en}.{ratio_en}{ctx_en}",
               ja=f"{_ja(what.ja, 'の')}値が違います。{where_ja}あなたの値 {fmt(a_val)}、期待値 {fmt(e_val)}{count_ja}。"
                  f"{ratio_ja}{ctx_ja}")

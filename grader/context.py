@@ -12,7 +12,7 @@ from grader.spec import SHARED_MISTAKES, Exercise, Item, Mistake
 
 class ItemContext:
     def __init__(self, session: Session, exercise: Exercise, item: Item, rng: np.random.Generator,
-                 variant: dict | None = None):
+                 variant: dict | None = None, own_numbers: bool = False):
         self.session = session
         self.exercise = exercise
         self.item = item
@@ -20,6 +20,8 @@ class ItemContext:
         # an exercise with per-student numbers (Exercise.variants): this submission's numbers, read-only
         # arrays by name (the student's own, or the text's when graded without a student id)
         self.variant = variant
+        # True when ``variant`` is a student's own numbers: their answers are not to be shown in feedback
+        self.own_numbers = own_numbers
 
     # ---------------------------------------------------------------- student process access
     def batch(self) -> Batch:

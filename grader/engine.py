@@ -124,7 +124,7 @@ def grade_loaded(exercise: Exercise, loaded: LoadedSubmission, report: Report, o
         report.notes += [load_note_msg(n) for n in session.notes]
         variant = _variant_of(exercise, options)
         answers = None
-        if variant is not None and options.variants is not None:
+        if variant is not None and options.variants is not None and options.student is not None:
             answers = _Answers(exercise, {n for n, info in names.items()
                                           if isinstance(info, dict) and info.get("kind") not in (None, "missing")})
         for item in exercise.items:
@@ -192,7 +192,7 @@ def run_item(exercise: Exercise, item: Item, session: Session, seed: int, option
     session.item_timeout = timeout
     try:
         session.reset_slots()
-        ctx = ItemContext(session, exercise, item, rng, variant)
+        ctx = ItemContext(session, exercise, item, rng, variant, own_numbers=answers is not None)
         outcome = item.check(ctx)
         res = _result(item, "pass", outcome if isinstance(outcome, Msg) else PASS_MSG, score=float(item.points))
     except Fail as f:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -116,6 +117,25 @@ def test_a_plain_mistake_is_not_attributed_to_anyone():
     assert by_id["ex1_1_dX"].status == "fail" and by_id["ex1_1_dX"].variant_match is None
     assert by_id["ex1_1_dX"].mistake is not None and by_id["ex1_1_dX"].mistake.id == "answer-sign-flipped"
     assert r.score == EX.max_score - 2
+
+
+def test_feedback_on_a_students_own_numbers_never_states_the_answer():
+    book = V.VariantBook(SECRET, ROSTER[:5])
+    wrong = "\n".join(f"{n} = [[7, 7], [7, 7], [7, 7]]" for n in EX.names)
+    wrong += "\nex2_dX = [[7, 7], [7, 7], [7, float('nan')]]\nex2_db = [7, 7]\nex1_1_dX = [7, 7, 7]\n"
+    mine = grade_source(EX, wrong.encode(), "s001.py", options("s001", book))
+    answers = book.answers(EX, "s001")
+    for item in mine.items:
+        assert item.status == "fail"
+        for lang in ("en", "ja"):
+            text = item.feedback.get(lang)
+            assert not re.search(r"expected -?\d|期待値 ?-?\d|times the expected|倍です", text), text
+    assert "got 7" in {i.id: i for i in mine.items}["ex1_1_dX"].feedback.en
+    first = float(np.ravel(answers["ex1_1_dX"])[0])
+    assert f"expected {first:g}" not in mine.items[0].feedback.en
+    # the text's numbers are public: practice feedback states the expected value
+    practice_report = grade_source(EX, wrong.encode(), "x.py", GradeOptions(seed=1))
+    assert "expected 4" in practice_report.items[0].feedback.en
 
 
 def test_matching_a_whole_class_is_cheap():
