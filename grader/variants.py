@@ -184,6 +184,8 @@ def _literal(x) -> str:
 def as_code(exercise: Exercise, student: str | None, params: dict[str, np.ndarray], lang: str = "en") -> str:
     """The numbers as NumPy code to paste, the problem in comments above them."""
     v = exercise.variants
+    if student is not None:  # a comment line stays one line, whatever the id holds
+        student = "".join(c if c.isprintable() else "?" for c in student)
     who = {"en": f"student {student}" if student else "practice: the text's numbers",
            "ja": f"学生 {student}" if student else "練習用: テキストの数値"}[lang if lang in ("en", "ja") else "en"]
     head = {"en": "your problem", "ja": "あなたの問題"}[lang if lang in ("en", "ja") else "en"]

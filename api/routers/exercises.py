@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import PlainTextResponse
 
 import exercises
+from api.accounts import InvalidName, check_name
 from api.course import variant_secret
 from api.deps import CurrentAccount, DbDep, LangDep
 from api.schemas import AUTH_RESPONSES, Catalogue, ExerciseOut, Problem, VariantOut
@@ -39,6 +40,7 @@ def get_exercise(exercise_id: Annotated[str, Path(max_length=64)], lang: LangDep
     **AUTH_RESPONSES,
     200: {"content": {"text/x-python": {}}, "description": "The numbers (JSON; with ?format=py: NumPy code)."},
     403: {"model": Problem, "description": "A student asked for someone else's numbers."},
+    422: {"model": Problem, "description": "Not a valid student ID."},
     404: {"model": Problem, "description": "Unknown exercise, or one with the same numbers for everyone."}})
 def get_variant(exercise_id: Annotated[str, Path(max_length=64)], account: CurrentAccount, db: DbDep, lang: LangDep,
                 student: Annotated[str | None, Query(max_length=64, description=(
@@ -58,8 +60,13 @@ def get_variant(exercise_id: Annotated[str, Path(max_length=64)], account: Curre
         if student is not None and student.strip() != account.name:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "a student sees only their own numbers")
         student = account.name
-    elif student is not None:
-        student = student.strip() or None
+    elif student is not None and student.strip():
+        try:
+            student = check_name(student)
+        except InvalidName as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+    else:
+        student = None
     params = practice(ex) if student is None else VariantBook(variant_secret(db)).params(ex, student)
     if format == "py":
         return PlainTextResponse(as_code(ex, student, params, lang), media_type="text/x-python")
