@@ -1,7 +1,7 @@
 """course_settings: the per-student variants' secret, generated once here
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-07
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
