@@ -120,11 +120,13 @@ def test_no_server_and_no_token_are_said_too(monkeypatch, capsys):
     assert sentence(capsys) == "No token given: call dlg.connect(url, token=...) or set DLGRADE_TOKEN."
 
 
-def test_variant_of_an_unknown_exercise_or_a_server_without_variants(live, capsys):
+def test_variant_of_an_unknown_exercise_or_one_without_variants(live, capsys):
     dlg.connect(live.url, token=live.tokens["s001"], lang="en")
     capsys.readouterr()
     assert dlg.variant("nope") is None
     assert sentence(capsys).startswith("There is no exercise 'nope' on this server; its exercises: activations, ")
     assert dlg.variant("layers") is None
-    assert sentence(capsys) == ("This server does not hand out per-student variants (it predates them): layers is "
-                                "the same for everyone.")
+    assert sentence(capsys) == "layers has no per-student variant: its numbers are the same for everyone."
+    mine = dlg.variant("backprop-examples")  # the server's GET /api/v1/exercises/{id}/variant, as arrays
+    assert set(mine) == {"X", "W", "t_reg", "t_cls", "X2", "b", "dY"}
+    assert mine["X"].shape == (3,) and mine["W"].shape == (3, 2) and mine["dY"].shape == (3, 2)
