@@ -70,6 +70,7 @@ def test_a_student_reads_their_numbers_above_the_upload_and_solves_them(tmp_path
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "web-variant.png"), full_page=True)
 
+        page.check("#source-paste")  # the page's explicit choice of what is sent
         page.fill("#paste", code.text_content() + SOLUTION)
         page.click("#submit-button")
         expect(page.locator("#status")).to_have_text("採点が終わりました。", timeout=60_000)
