@@ -88,7 +88,7 @@ def variant_matches(_: InstructorAccount, db: DbDep,
         try:
             exercises.get(exercise)
         except exercises.UnknownExercise as exc:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+            raise unknown_exercise(exc.exercise_id, 404) from None
     query = (select(Submission.id, Submission.exercise, Account.name, Submission.created_at, Submission.report,
                     Submission.kind)
              .join(Submission.account).where(Account.role == STUDENT, Submission.status == DONE))

@@ -93,6 +93,9 @@ def test_grading_uses_the_students_numbers_and_instructors_see_whose_were_copied
     assert all(r["practice"] for r in rows if r["submission"] == text["id"])
     assert {r["item"] for r in rows} == {i.id for i in EX.items}
     assert service.client.get("/api/v1/variant-matches", headers=bob).status_code == 403
+    for unknown in ("", "no-such-exercise"):  # schemathesis found a 500 for an empty exercise
+        r = service.client.get("/api/v1/variant-matches", headers=sensei, params={"exercise": unknown})
+        assert (r.status_code, r.json()["reason"]) == (404, "unknown_exercise"), r.text
     assert service.client.get("/api/v1/variant-matches", headers=sensei,
                               params={"student": "alice"}).json() == []
 
