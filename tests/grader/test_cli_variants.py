@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,3 +171,26 @@ def test_rotating_the_secret_changes_every_students_numbers(tmp_path):
     assert dlgrade("course-secret", "rotate", "--yes", cwd=tmp_path).returncode == 0
     after = variant(tmp_path, "--student", "s001", "--json").stdout
     assert json.loads(after)["variant"] != json.loads(before)["variant"]
+
+
+def test_similarity_pairs_an_answer_fitting_another_students_numbers_first(course, tmp_path):
+    # s001 and s004 type the same solution code for their own numbers; s003's code looks like neither, but its
+    # answers are s001's: that pair comes first, by its evidence, although s001/s004 share more code
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "s001.py").write_text(variant(course, "--student", "s001").stdout + SOLUTION, encoding="utf-8")
+    ns: dict = {}
+    exec((subs / "s001.py").read_text(encoding="utf-8"), ns)  # s001's answers, typed in as numbers by s003
+    (subs / "s003.py").write_text("import numpy as np\n" + "".join(
+        f"{name} = np.array({np.asarray(ns[name]).tolist()!r})\n" for name in
+        ("ex1_1_dX", "ex1_1_dW", "ex1_2_dX", "ex1_2_dW", "ex2_dX", "ex2_db")), encoding="utf-8")
+    (subs / "s004.py").write_text(variant(course, "--student", "s004").stdout + SOLUTION, encoding="utf-8")
+    out = tmp_path / "pairs.csv"
+    r = dlgrade("similarity", EX, subs, "--out", out, "--threshold", "0", cwd=course)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert {rows[0]["student_a"], rows[0]["student_b"]} == {"s001", "s003"}, rows
+    assert int(rows[0]["same_wrong_answers"]) >= 1
+    s001_s004 = next(row for row in rows if {row["student_a"], row["student_b"]} == {"s001", "s004"})
+    assert float(s001_s004["similarity"]) > float(rows[0]["similarity"])  # the code alone would rank them first
+    assert all(int(row["same_wrong_answers"]) == 0 for row in rows if "s004" in (row["student_a"], row["student_b"]))
