@@ -35,11 +35,11 @@ def assert_in_envelope(value, candidates, what, rtol: float = RTOL, atol: float 
     return assert_close(value, (lo + hi) / 2, what, rtol=rtol, atol=atol + (hi - lo) / 2, **kw)
 
 
-def batch(ctx: ItemContext, n: int, d: int) -> np.ndarray:
-    """(n, d) data whose biased per-feature variance is exactly s² with s in [1, 3], mean in [−3, 3]."""
+def batch(ctx: ItemContext, n: int, d: int, s: tuple[float, float] = (1.0, 3.0)) -> np.ndarray:
+    """(n, d) data whose biased per-feature variance is exactly s² with s in [1, 3] (or ``s``), mean in [−3, 3]."""
     z = ctx.randn(n, d)
     z = (z - z.mean(axis=0)) / z.std(axis=0)
-    return z * ctx.rng.uniform(1.0, 3.0, d) + ctx.rng.uniform(-3.0, 3.0, d)
+    return z * ctx.rng.uniform(*s, d) + ctx.rng.uniform(-3.0, 3.0, d)
 
 
 def gamma_beta(ctx: ItemContext, d: int) -> tuple[np.ndarray, np.ndarray]:
@@ -152,8 +152,8 @@ def bn_forward(ctx: ItemContext):
 
 # ------------------------------------------------------------------ backward
 
-def _train_backward(ctx: ItemContext, n=6, d=3):
-    x = batch(ctx, n, d)
+def _train_backward(ctx: ItemContext, n=6, d=3, s=(1.0, 3.0)):
+    x = batch(ctx, n, d, s)
     gamma, beta = gamma_beta(ctx, d)
     dout = ctx.randn(n, d)
     b = ctx.batch()
@@ -209,7 +209,9 @@ def _backward_diagnosis(ctx, gamma, beta, x, dout, y, dx, y_expected):
 
 
 def bn_param_grads(ctx: ItemContext):
-    x, gamma, beta, dout, _, _, obj = _train_backward(ctx, n=7, d=4)
+    # variances below 2.25: an ε of 1e-3 then moves every dgamma by more than the tolerance (with s up to 3 it
+    # hid below it in about 1 of 20 seeds)
+    x, gamma, beta, dout, _, _, obj = _train_backward(ctx, n=7, d=4, s=(0.7, 1.5))
     b = ctx.batch()
     dgamma = b.attr(obj, "dgamma")
     dbeta = b.attr(obj, "dbeta")
