@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.messages import Msg
-from grader.spec import Mistake
+from grader.spec import SHARED_MISTAKES, Mistake
 
 RTOL = 1e-4
 ATOL = 1e-6
@@ -237,4 +237,5 @@ def assert_unchanged(before: np.ndarray, after, what: Msg) -> None:
         raise Fail(Msg(en=f"Your code modified its input {what.en} (it must not change the arrays it is given; "
                           "work on a copy, e.g. `x = x.copy()` or use expressions that create new arrays).",
                        ja=f"入力配列 {what.ja} が書き換えられています。渡された配列は変更してはいけません"
-                          "(`x = x.copy()` などでコピーしてから操作してください)。"))
+                          "(`x = x.copy()` などでコピーしてから操作してください)。"),
+                   mistake=SHARED_MISTAKES.get("input-modified-in-place"))

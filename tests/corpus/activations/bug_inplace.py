@@ -1,5 +1,6 @@
 # Correct values, but relu, leaky_relu and sigmoid write into their argument.
 # expect-fail: relu.no_mutation, leaky_relu.no_mutation, sigmoid.no_mutation
+# expect-mistake: relu.no_mutation=input-modified-in-place, leaky_relu.no_mutation=input-modified-in-place, sigmoid.no_mutation=input-modified-in-place
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # affine_forward_mutates_x
 # expect-fail: Affine.no_mutation
+# expect-mistake: Affine.no_mutation=input-modified-in-place
 import numpy as np
 
 def softmax(x):

@@ -1,5 +1,6 @@
 # relu_writes_into_dout
 # expect-fail: Relu.no_mutation
+# expect-mistake: Relu.no_mutation=input-modified-in-place
 import numpy as np
 
 def softmax(x):
