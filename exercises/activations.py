@@ -139,6 +139,10 @@ def leaky_relu_values(ctx: ItemContext):
                           variants=_variants(leaky_relu_slope=ref.leaky_relu(x, 0.01)))
 
 
+def tanh_no_mutation(ctx: ItemContext):
+    _no_mutation(ctx, "tanh", _both_signs(ctx, 8, 2.0))
+
+
 def leaky_relu_no_mutation(ctx: ItemContext):
     _no_mutation(ctx, "leaky_relu", _both_signs(ctx, 8, 2.0))
 
@@ -169,6 +173,7 @@ EXERCISE = Exercise(
         Item("relu", 1, relu_values, H_RELU, SECTION),
         Item("relu.no_mutation", 0.5, relu_no_mutation, H_MUT, SECTION),
         Item("tanh", 1, tanh_values, H_TANH, SECTION),
+        Item("tanh.no_mutation", 0.5, tanh_no_mutation, H_MUT, SECTION),
         Item("leaky_relu", 1, leaky_relu_values, H_LEAKY, SECTION),
         Item("leaky_relu.no_mutation", 0.5, leaky_relu_no_mutation, H_MUT, SECTION),
     ),

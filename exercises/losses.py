@@ -29,6 +29,11 @@ MISTAKES = (
     _mistake("softmax-whole-batch", "2.3", "softmax normalised over the whole batch", "softmax をバッチ全体で正規化している",
              "np.sum(np.exp(x)) without an axis adds up every row; normalise each row separately.",
              "axis を指定しない np.sum(np.exp(x)) は全行を足してしまいます。行ごとに正規化します。"),
+    _mistake("softmax-min-shift", "5.2", "softmax shifted by the minimum", "softmax で最小値を引いている",
+             "Subtracting the MINIMUM keeps the largest score large: exp(2000) still overflows. Subtract the "
+             "maximum of each row (or of the vector) so that the largest exponent is exp(0) = 1.",
+             "最小値を引いても最大のスコアは大きいままで、exp(2000) はオーバーフローします。行(またはベクトル)の"
+             "最大値を引いて、最大の指数が exp(0) = 1 になるようにします。"),
     _mistake("cross-entropy-single-sample", "2.3", "a single sample (1-D y) divided by K",
              "1 次元の y(データ 1 個)を K で割っている",
              "For a 1-D y, y.shape[0] is the number of classes K, not the batch size: reshape to (1, K) first "
@@ -180,15 +185,29 @@ def softmax_large_scores(ctx: ItemContext):
     x = np.array([[1000.0, 1000.0, 1000.0], [1000.0, 999.0, 998.0], [-1000.0, 0.0, 1000.0], [5.0, 1.0, -2.0]])
     assert_close(ctx.call("softmax", x), ref.softmax(x), _softmax_what(x), context=LARGE,
                  variants=_variants(softmax_no_max_shift=_unshifted_softmax(x)))
-    v = np.array([1000.0, 1000.0])
-    try:
-        got = ctx.call("softmax", v)
-    except StudentError:
-        # a softmax that only takes (N, K) loses `softmax.vector`; here the overflow is graded on a row
-        v = v.reshape(1, 2)
-        got = ctx.call("softmax", v)
-    assert_close(got, ref.softmax(v), _softmax_what(v), context=LARGE,
-                 variants=_variants(softmax_no_max_shift=_unshifted_softmax(v)))
+    # vectors: equal scores, then unequal ones spanning more than exp's range (subtracting the MINIMUM, or
+    # nothing, overflows there: exp(2000) = inf), then large negative ones (exp(−1000) = 0, 0/0 = nan)
+    big = float(ctx.rng.choice([999.0, 1000.0]))
+    for v in (np.array([1000.0, 1000.0]), ctx.rng.permutation(np.array([big, big - 1.0, -1000.0])),
+              ctx.rng.permutation(np.array([-1000.0, -999.0, -998.0]))):
+        try:
+            got = ctx.call("softmax", v)
+        except StudentError:
+            # a softmax that only takes (N, K) loses `softmax.vector`; here the overflow is graded on a row
+            v = v.reshape(1, -1)
+            got = ctx.call("softmax", v)
+        assert_close(got, ref.softmax(v), _softmax_what(v) + M(f"(x = {np.array2string(v.ravel())})",
+                                                                f"(x = {np.array2string(v.ravel())})"),
+                     context=LARGE, variants=_variants(softmax_no_max_shift=_unshifted_softmax(v),
+                                                       softmax_min_shift=_min_shifted_softmax(v)))
+
+
+def _min_shifted_softmax(x: np.ndarray) -> np.ndarray | None:
+    """softmax shifted by the minimum instead of the maximum (overflows when the range exceeds ~709)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(x - np.min(x, axis=-1, keepdims=True))
+        value = e / np.sum(e, axis=-1, keepdims=True)
+    return value if not np.all(np.isfinite(value)) else None
 
 
 def _unshifted_softmax(x: np.ndarray) -> np.ndarray:
@@ -199,8 +218,9 @@ def _unshifted_softmax(x: np.ndarray) -> np.ndarray:
 
 
 def softmax_no_mutation(ctx: ItemContext):
+    """Both branches: a batch (N, K) and a vector (K,) — the book's 1-D branch is a different code path."""
     x = ctx.randn(4, 3, scale=2.0)
-    for arg in (x, x[0]):
+    for arg in (x, x[0].copy()):
         b = ctx.batch()
         xr = b.const(arg)
         b.call(b.name("softmax"), xr, want=False)
@@ -211,8 +231,48 @@ def softmax_no_mutation(ctx: ItemContext):
             if arg.ndim == 2:
                 continue  # 2-D not supported: graded by `softmax`; check the vector instead
             raise
-        assert_unchanged(arg, after.value, M("`x` (the argument of softmax)", "`x`(softmax の引数)"))
-        return
+        shape = "a vector (K,)" if arg.ndim == 1 else "a batch (N, K)"
+        shape_ja = "ベクトル (K,)" if arg.ndim == 1 else "バッチ (N, K)"
+        assert_unchanged(arg, after.value, M(f"`x` (the argument of softmax, {shape})",
+                                             f"`x`(softmax の引数、{shape_ja})"))
+
+
+def _loss_no_mutation(name: str, make):
+    """``name(y, t)`` must leave y and t unchanged (no `y += 1e-7`, no `y[y == 0] = delta`)."""
+    def check(ctx: ItemContext):
+        for y, t in make(ctx):
+            b = ctx.batch()
+            yr, tr = b.const(y), b.const(t)
+            b.call(b.name(name), yr, tr, want=False)
+            y_after, t_after = b.read(yr), b.read(tr)
+            b.run()
+            assert_unchanged(y, y_after.value, M(f"`y` (the argument of {name}, shape {y.shape})",
+                                                 f"`y`({name} の引数、形状 {y.shape})"))
+            assert_unchanged(t, t_after.value, M(f"`t` (the argument of {name})", f"`t`({name} の引数)"))
+    check.__name__ = f"{name}_no_mutation"
+    return check
+
+
+def _mse_inputs(ctx):
+    return [(ctx.randn(5, 3), ctx.randn(5, 3))]
+
+
+def _bce_inputs(ctx):
+    y = _probs(ctx, (6, 1))
+    y[0, 0], y[1, 0] = 0.0, 1.0  # exact 0 and 1: where a δ is often added in place
+    t = (ctx.rng.random((6, 1)) < 0.5).astype(float)
+    t[0, 0], t[1, 0] = 0.0, 1.0
+    return [(y, t)]
+
+
+def _cee_inputs(ctx):
+    y, t = _prob_rows(ctx, 4, 3), ctx.one_hot(4, 3)
+    y[0, int(np.argmin(t[0]))] = 0.0
+    y[0] /= y[0].sum()
+    v = _prob_rows(ctx, 1, 4)[0]
+    tv = np.zeros(4)
+    tv[ctx.rng.integers(0, 4)] = 1.0
+    return [(y, t), (v, tv)]  # a batch, then a single sample (the book's 1-D branch reshapes)
 
 
 # ------------------------------------------------------------------ cross-entropy (§2.3)
@@ -268,6 +328,10 @@ H_CEE = M("−(1/N) Σ t log(y + δ); a 1-D y is one sample, so reshape it to (1
           "−(1/N) Σ t log(y + δ)。1 次元の y はデータ 1 個なので先に (1, K) に reshape します。N = y.shape[0]。")
 H_MUT = M("Do not write into x (no `x -= np.max(x, ...)`); `x = x - np.max(x, ...)` makes a new array.",
           "x に書き込まないでください(`x -= np.max(x, ...)` は不可)。`x = x - np.max(x, ...)` なら新しい配列になります。")
+H_MUT_LOSS = M("Do not write into y or t (no `y += 1e-7`, no `y[y == 0] = 1e-7`, no `t = t.reshape(...)` followed "
+               "by writes): np.log(y + 1e-7) makes a new array.",
+               "y や t に書き込まないでください(`y += 1e-7` や `y[y == 0] = 1e-7` は不可)。"
+               "np.log(y + 1e-7) なら新しい配列になります。")
 
 EXERCISE = Exercise(
     id="losses",
@@ -277,7 +341,11 @@ EXERCISE = Exercise(
     items=(
         Item("mean_squared_error", 1, mse_values, H_MSE, "2.1"),
         Item("binary_cross_entropy", 1, bce_values, H_BCE, "2.2"),
+        Item("mean_squared_error.no_mutation", 0.5, _loss_no_mutation("mean_squared_error", _mse_inputs), H_MUT_LOSS,
+             "2.1"),
         Item("binary_cross_entropy.edge_cases", 1, bce_edge_cases, H_BCE, "2.2"),
+        Item("binary_cross_entropy.no_mutation", 0.5, _loss_no_mutation("binary_cross_entropy", _bce_inputs),
+             H_MUT_LOSS, "2.2"),
         Item("softmax", 1, softmax_rows, H_SOFTMAX, "2.3"),
         Item("softmax.vector", 0.5, softmax_vector, H_SOFTMAX, "2.3"),
         Item("softmax.large_scores", 1, softmax_large_scores, H_SOFTMAX, "5.2"),
@@ -285,6 +353,8 @@ EXERCISE = Exercise(
         Item("cross_entropy_error", 1, cee_values, H_CEE, "2.3"),
         Item("cross_entropy_error.single_sample", 0.5, cee_single_sample, H_CEE, "2.3"),
         Item("cross_entropy_error.edge_cases", 0.5, cee_edge_cases, H_CEE, "2.3"),
+        Item("cross_entropy_error.no_mutation", 0.5, _loss_no_mutation("cross_entropy_error", _cee_inputs),
+             H_MUT_LOSS, "2.3"),
     ),
     mistakes=MISTAKES,
 )
