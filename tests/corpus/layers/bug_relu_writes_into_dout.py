@@ -83,5 +83,5 @@ class SoftmaxWithLoss:
         return self.loss
     def backward(self, dout=1):
         batch_size = self.t.shape[0]
-        dx = (self.y - self.t) / batch_size
+        dx = dout * (self.y - self.t) / batch_size
         return dx

@@ -1,0 +1,35 @@
+# The vector branch of softmax subtracts the MINIMUM: [1000, 999, -1000] overflows (issue 12).
+# expect-fail: softmax.large_scores
+# expect-mistake: softmax.large_scores=softmax-min-shift
+# "Deep Learning from Scratch" style (common/functions.py).
+import numpy as np
+
+
+def mean_squared_error(y, t):
+    return 0.5 * np.sum((y - t) ** 2) / y.shape[0]
+
+
+def binary_cross_entropy(y, t):
+    delta = 1e-7
+    return -np.sum(t * np.log(y + delta) + (1 - t) * np.log(1 - y + delta)) / y.shape[0]
+
+
+def softmax(x):
+    if x.ndim == 2:
+        x = x.T
+        x = x - np.max(x, axis=0)
+        y = np.exp(x) / np.sum(np.exp(x), axis=0)
+        return y.T
+    x = x - np.min(x)
+    return np.exp(x) / np.sum(np.exp(x))
+
+
+def cross_entropy_error(y, t):
+    if y.ndim == 1:
+        t = t.reshape(1, t.size)
+        y = y.reshape(1, y.size)
+    # one-hot -> label indices
+    if t.size == y.size:
+        t = t.argmax(axis=1)
+    batch_size = y.shape[0]
+    return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size
