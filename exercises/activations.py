@@ -31,6 +31,12 @@ MISTAKES = (
     _mistake("tanh-half-argument", "tanh computed as 2σ(x) − 1", "tanh を 2σ(x) − 1 で計算している",
              "2σ(x) − 1 = tanh(x/2). The identity is tanh(x) = 2σ(2x) − 1.",
              "2σ(x) − 1 = tanh(x/2) です。正しい関係は tanh(x) = 2σ(2x) − 1 です。"),
+    _mistake("relu-returns-mask", "relu returns the mask x > 0", "relu がマスク x > 0 を返している",
+             "(x > 0) is 1 or 0 (True/False): relu returns the VALUES, max(0, x) — e.g. x * (x > 0) or np.maximum(0, x).",
+             "(x > 0) は 1 か 0(True/False)です。relu は値 max(0, x) を返します。例: x * (x > 0)、np.maximum(0, x)。"),
+    _mistake("leaky-relu-zero-slope", "leaky ReLU with slope 0 (plain ReLU)", "傾き 0 の Leaky ReLU(ただの ReLU)",
+             "For x ≤ 0 the leaky ReLU is 0.1·x, not 0: a slope of 0 is plain ReLU (§1.2).",
+             "x ≤ 0 での Leaky ReLU は 0 ではなく 0.1·x です。傾き 0 ではただの ReLU になります(§1.2)。"),
     _mistake("relu-inverted", "ReLU keeps the negative part", "ReLU が負の部分を残している",
              "relu(x) = max(0, x): positive inputs pass unchanged, the rest become 0.",
              "relu(x) = max(0, x): 正の入力はそのまま、それ以外は 0 になります。"),
@@ -118,7 +124,7 @@ def sigmoid_no_mutation(ctx: ItemContext):
 def relu_values(ctx: ItemContext):
     for x in _shapes(ctx, ((8,), (4, 5)), 2.0):
         check_elementwise("relu", x, _call(ctx, "relu", x), ref.relu(x),
-                          variants=_variants(relu_inverted=np.minimum(0.0, x)))
+                          variants=_variants(relu_inverted=np.minimum(0.0, x), relu_returns_mask=(x > 0) * 1.0))
 
 
 def relu_no_mutation(ctx: ItemContext):
@@ -136,7 +142,8 @@ def leaky_relu_values(ctx: ItemContext):
     for x in _shapes(ctx, ((8,), (4, 5)), 2.0):
         x.flat[ctx.rng.integers(0, x.size)] = 0.0  # at exactly 0: 0 whichever branch takes it
         check_elementwise("leaky_relu", x, _call(ctx, "leaky_relu", x), ref.leaky_relu(x),
-                          variants=_variants(leaky_relu_slope=ref.leaky_relu(x, 0.01)))
+                          variants=_variants(leaky_relu_slope=ref.leaky_relu(x, 0.01),
+                                             leaky_relu_zero_slope=ref.relu(x)))
 
 
 def tanh_no_mutation(ctx: ItemContext):

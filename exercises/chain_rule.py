@@ -50,6 +50,19 @@ MISTAKES = (
              "dz/dx0 = w00·dz/dy0 + w01·dz/dy1: the row of W that belongs to x0 (W·dz/dy, i.e. dz/dy·Wᵀ).",
              "dz/dx0 = w00·dz/dy0 + w01·dz/dy1 です。x0 に対応するのは W の行です(W·dz/dy、つまり dz/dy·Wᵀ)。"),
 )
+MISTAKES = MISTAKES + (
+    _mistake("chain-q2-misprint", "the misprinted (2) of the text followed", "テキストの (2) の誤植のまま計算している",
+             "The text's (2) misses a minus sign: z = −t log u − (1−t) log(1−u) (EXERCISES.md corrects it), whose "
+             "derivative is u − t. −t(1−u) − (1−t)u is the derivative of the misprint.",
+             "テキストの (2) はマイナス記号が抜けています: z = −t log u − (1−t) log(1−u)(EXERCISES.md で訂正)。"
+             "その微分は u − t です。−t(1−u) − (1−t)u は誤植の式の微分です。"),
+    _mistake("chain-softmax-uv-missing", "the softmax factor uv left out", "ソフトマックスの微分の因子 uv がない",
+             "For (u, v) = softmax(x, y), du/dx = uv and dv/dx = −uv: dz/dx = uv(dz/du − dz/dv).",
+             "(u, v) = softmax(x, y) では du/dx = uv、dv/dx = −uv なので dz/dx = uv(dz/du − dz/dv) です。"),
+    _mistake("chain-softmax-outputs-swapped", "u and v swapped", "u と v が入れ替わっている",
+             "u = e^x/(e^x + e^y) belongs to x and v = e^y/(e^x + e^y) to y: dz/dx = u − s, dz/dy = v − t.",
+             "u = e^x/(e^x + e^y) が x に、v = e^y/(e^x + e^y) が y に対応します: dz/dx = u − s、dz/dy = v − t。"),
+)
 _BY_ID = {m.id: m for m in MISTAKES}
 
 
@@ -194,7 +207,8 @@ def q2_check(ctx: ItemContext):
     compare(ctx.call("q2", x, t), expected, M("q2(x, t)", "q2(x, t)"),
             M("(Problem (2): the expected value is the derivative of x ↦ −t log u − (1−t) log(1−u), u = sigmoid(x).)",
               "(問題 (2)。期待値は x ↦ −t log u − (1−t) log(1−u)(u = sigmoid(x))の微分です。)"),
-            {"x": x, "t": t}, variants=_variants(chain_sign_flipped=-expected))
+            {"x": x, "t": t}, variants=_variants(chain_sign_flipped=-expected,
+                                                 chain_q2_misprint=-t * (1 - sigmoid(x)) - (1 - t) * sigmoid(x)))
 
 
 # ------------------------------------------------------------------ (3) u = 1 + e^x, v = 1 + e^(−x)
@@ -270,7 +284,8 @@ def q4_check(ctx: ItemContext):
         _grade_pair(ctx, "q4", ctx.call("q4", x, y, zu, zv), (dx, dy),
                     _setting("4", o.desc, "(x, y) ↦ z(softmax(x, y))", "(x, y) ↦ z(softmax(x, y))"),
                     {"x": x, "y": y, "dz_du": zu, "dz_dv": zv},
-                    (_variants(chain_sign_flipped=-dx), _variants(chain_sign_flipped=-dy)))
+                    (_variants(chain_sign_flipped=-dx, chain_softmax_uv_missing=zu - zv),
+                     _variants(chain_sign_flipped=-dy, chain_softmax_uv_missing=zv - zu)))
 
 
 def q5_check(ctx: ItemContext):
@@ -291,7 +306,8 @@ def q5_check(ctx: ItemContext):
                   "(u, v) = softmax(x, y), s + t = 1.)",
                   "(問題 (5)。期待値は −s log u − t log v((u, v) = softmax(x, y)、s + t = 1)の偏微分です。)"),
                 {"x": x, "y": y, "s": s, "t": t},
-                (_variants(chain_sign_flipped=-dx), _variants(chain_sign_flipped=-dy)))
+                (_variants(chain_sign_flipped=-dx, chain_softmax_outputs_swapped=sigmoid(y - x) - s),
+                 _variants(chain_sign_flipped=-dy, chain_softmax_outputs_swapped=sigmoid(x - y) - t)))
 
 
 # ------------------------------------------------------------------ (6) affine map of two inputs

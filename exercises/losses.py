@@ -29,6 +29,13 @@ MISTAKES = (
     _mistake("softmax-whole-batch", "2.3", "softmax normalised over the whole batch", "softmax をバッチ全体で正規化している",
              "np.sum(np.exp(x)) without an axis adds up every row; normalise each row separately.",
              "axis を指定しない np.sum(np.exp(x)) は全行を足してしまいます。行ごとに正規化します。"),
+    _mistake("softmax-global-max", "5.2", "softmax shifted by the maximum of the whole batch",
+             "softmax でバッチ全体の最大値を引いている",
+             "np.max(x) without an axis is the largest score of the WHOLE batch: a row far below it underflows to "
+             "exp(−2000) = 0 everywhere and gives 0/0 = nan. Subtract each row's own maximum: "
+             "np.max(x, axis=-1, keepdims=True).",
+             "axis を指定しない np.max(x) はバッチ全体の最大値です。それより大きく下回る行は exp(−2000) = 0 になり、"
+             "0/0 = nan になります。行ごとの最大値 np.max(x, axis=-1, keepdims=True) を引いてください。"),
     _mistake("softmax-min-shift", "5.2", "softmax shifted by the minimum", "softmax で最小値を引いている",
              "Subtracting the MINIMUM keeps the largest score large: exp(2000) still overflows. Subtract the "
              "maximum of each row (or of the vector) so that the largest exponent is exp(0) = 1.",
@@ -183,8 +190,11 @@ LARGE = M("(large scores: subtract the maximum of each row before exp, §5.2 —
 
 def softmax_large_scores(ctx: ItemContext):
     x = np.array([[1000.0, 1000.0, 1000.0], [1000.0, 999.0, 998.0], [-1000.0, 0.0, 1000.0], [5.0, 1.0, -2.0]])
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        e_global = np.exp(x - x.max())
+        global_max = e_global / e_global.sum(axis=-1, keepdims=True)
     assert_close(ctx.call("softmax", x), ref.softmax(x), _softmax_what(x), context=LARGE,
-                 variants=_variants(softmax_no_max_shift=_unshifted_softmax(x)))
+                 variants=_variants(softmax_no_max_shift=_unshifted_softmax(x), softmax_global_max=global_max))
     # vectors: equal scores, then unequal ones spanning more than exp's range (subtracting the MINIMUM, or
     # nothing, overflows there: exp(2000) = inf), then large negative ones (exp(−1000) = 0, 0/0 = nan)
     big = float(ctx.rng.choice([999.0, 1000.0]))

@@ -1,5 +1,6 @@
 # Leaky branch applied to x < 0 only is fine; this one zeroes the negative side like ReLU.
 # expect-fail: leaky_relu
+# expect-mistake: leaky_relu=leaky-relu-zero-slope
 import numpy as np
 
 

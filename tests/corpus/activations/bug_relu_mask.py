@@ -1,5 +1,6 @@
 # Returns the mask (x > 0) instead of the values.
 # expect-fail: relu
+# expect-mistake: relu=relu-returns-mask
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # Follows the misprinted (2) of the text, z = -t log u (1-t) log(1-u): -t(1-u) - (1-t)u.
 # expect-fail: q2
+# expect-mistake: q2=chain-q2-misprint
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # Forgot the factor uv (the softmax derivative).
 # expect-fail: q4
+# expect-mistake: q4=chain-softmax-uv-missing
 import numpy as np
 
 

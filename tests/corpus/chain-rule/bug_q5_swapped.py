@@ -1,5 +1,6 @@
 # u and v mixed up: (v − s, u − t).
 # expect-fail: q5
+# expect-mistake: q5=chain-softmax-outputs-swapped
 import numpy as np
 
 

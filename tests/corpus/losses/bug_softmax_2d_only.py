@@ -1,6 +1,7 @@
 # axis=1 works for (N, K) only; also shifts x in place.
 # expect-fail: softmax.vector, softmax.no_mutation
 # expect-status: softmax.vector=error
+# expect-mistake: softmax.no_mutation=input-modified-in-place
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # Subtracts the max of the whole batch: rows far below it underflow to 0/0.
 # expect-fail: softmax.large_scores
+# expect-mistake: softmax.large_scores=softmax-global-max
 import numpy as np
 
 
