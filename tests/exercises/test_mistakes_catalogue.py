@@ -141,14 +141,19 @@ def _ids_used_by_checks() -> dict[str, set[str]]:
     """Mistake ids the exercise modules refer to: keyword names of ``variants(...)`` calls (underscores for
     hyphens), string arguments of ``mistake(...)`` / ``find(...)``, and string keys of mistake dicts."""
     used: dict[str, set[str]] = {}
-    for path in sorted(EXERCISES_DIR.glob("*.py")):
+    # grader/compare.py's assert_unchanged names input-modified-in-place for every no_mutation item
+    for path in sorted(EXERCISES_DIR.glob("*.py")) + [EXERCISES_DIR.parent / "grader" / "compare.py"]:
         if path.name == "mistakes.py":
             continue
         found: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
                 name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-                if name in ("variants", "_variants", "_v"):
+                if name == "get" and isinstance(node.func, ast.Attribute) \
+                        and getattr(node.func.value, "id", "") == "SHARED_MISTAKES" and node.args \
+                        and isinstance(node.args[0], ast.Constant):
+                    found.add(node.args[0].value)
+                elif name in ("variants", "_variants", "_v"):
                     found |= {kw.arg.replace("_", "-") for kw in node.keywords if kw.arg}
                 elif name in ("mistake", "find") and node.args and isinstance(node.args[0], ast.Constant) \
                         and isinstance(node.args[0].value, str):
