@@ -52,9 +52,9 @@ MISTAKES = (
 )
 MISTAKES = MISTAKES + (
     _mistake("chain-q2-misprint", "the misprinted (2) of the text followed", "テキストの (2) の誤植のまま計算している",
-             "The text's (2) misses a minus sign: z = −t log u − (1−t) log(1−u) (EXERCISES.md corrects it), whose "
+             "The text's (2) misses a minus sign: z = −t log u − (1−t) log(1−u) (corrected for this course), whose "
              "derivative is u − t. −t(1−u) − (1−t)u is the derivative of the misprint.",
-             "テキストの (2) はマイナス記号が抜けています: z = −t log u − (1−t) log(1−u)(EXERCISES.md で訂正)。"
+             "テキストの (2) はマイナス記号が抜けています: z = −t log u − (1−t) log(1−u)(この授業で訂正済み)。"
              "その微分は u − t です。−t(1−u) − (1−t)u は誤植の式の微分です。"),
     _mistake("chain-softmax-uv-missing", "the softmax factor uv left out", "ソフトマックスの微分の因子 uv がない",
              "For (u, v) = softmax(x, y), du/dx = uv and dv/dx = −uv: dz/dx = uv(dz/du − dz/dv).",
