@@ -59,6 +59,7 @@ sys.path.insert(0, str(PROBES))  # the probes share bench/probes/_common.py
 README = Path(__file__).resolve().parent / "README.md"
 PROBE_TIMEOUT = 20.0  # seconds for one differential test (forked process)
 GRADE_TIMEOUT = 60.0  # seconds of wall time for grading one mutant (the engine's own budgets come first)
+STATEMENT_BUDGET = 2.0  # seconds per top-level statement when the probe loads a mutant (the grader: 0.3 s here)
 
 
 # ============================================================================ mutants
@@ -390,6 +391,34 @@ def load_probe(exercise: str):
     return module
 
 
+def _exec_like_the_grader(source: str, ns: dict) -> None:
+    """Run the submission's top-level statements one by one, as the grader's loader does: a statement that
+    raises (a demo loop calling a mutated helper, a plot) is skipped and the next one runs, so the probe
+    compares the same namespace the grader graded, not "the module crashed"."""
+    import ast as _ast
+    import signal
+
+    class _Budget(Exception):
+        pass
+
+    def on_alarm(signum, frame):
+        raise _Budget
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        for stmt in _ast.parse(source).body:
+            code = compile(_ast.Module(body=[stmt], type_ignores=[]), "<mutant>", "exec")
+            signal.setitimer(signal.ITIMER_REAL, STATEMENT_BUDGET)
+            try:
+                exec(code, ns)
+            except Exception:  # noqa: BLE001 - the grader goes on after a failing statement too
+                pass
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _probe_child(conn, exercise: str, source: str, seed: int) -> None:
     import warnings
 
@@ -403,7 +432,7 @@ def _probe_child(conn, exercise: str, source: str, seed: int) -> None:
             old = sys.stdout
             sys.stdout = devnull
             try:
-                exec(compile(source, "<mutant>", "exec"), ns)
+                _exec_like_the_grader(source, ns)
                 diffs = probe.probe(ns, np.random.default_rng(seed))
             finally:
                 sys.stdout = old
@@ -456,12 +485,47 @@ GENERIC_REASONS = [
 ]
 
 
+def _outside_contract(m: Mutant) -> bool:
+    """The mutated line is in top-level code that nothing the contract names can reach: a demo loop, a plot,
+    a helper only the demo calls (``df`` of the book's f(x, y) = x² + 100y² minimisation)."""
+    tree = ast.parse((CORPUS / m.exercise / m.file).read_text(encoding="utf-8"))  # m.line is in the file
+    defined: dict[str, ast.stmt] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined[stmt.name] = stmt
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]):
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name):
+                        defined.setdefault(n.id, stmt)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for a in stmt.names:
+                defined.setdefault((a.asname or a.name).split(".")[0], stmt)
+    reach, todo = set(), [n for n in _required(m.exercise) if n in defined]
+    while todo:
+        name = todo.pop()
+        if name in reach:
+            continue
+        reach.add(name)
+        todo += [n.id for n in ast.walk(defined[name]) if isinstance(n, ast.Name) and n.id in defined]
+    reached = {id(defined[n]) for n in reach}
+    for stmt in tree.body:
+        if stmt.lineno <= m.line <= (stmt.end_lineno or stmt.lineno):
+            return id(stmt) not in reached
+    return False
+
+
 def explain(probe, m: Mutant) -> str:
     old, new = m.changed_lines()
     if probe is not None and hasattr(probe, "explain"):
         reason = probe.explain(m, old, new)
         if reason:
             return reason
+    try:
+        if _outside_contract(m):
+            return "demo code outside the contract: nothing the exercise's names reach runs it"
+    except (SyntaxError, ValueError):
+        pass
     for test, reason in GENERIC_REASONS:
         try:
             if test(m, old, new):

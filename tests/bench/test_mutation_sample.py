@@ -3,7 +3,7 @@
 For every exercise listed in CLEAN (its full mutation run reports 0 non-equivalent survivors,
 bench/README.md), a few first-order mutants of its correct corpus files are graded; every mutant
 that keeps full marks must be equivalent — the exercise's differential probe against reference/
-finds no difference. About 30 s on 2 cores. DLGRADE_MUTATION_SEED picks another sample.
+finds no difference. About 45 s on 2 cores. DLGRADE_MUTATION_SEED picks another sample.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import mutation_score as ms  # noqa: E402
 
 # Exercises whose full mutation run has 0 non-equivalent survivors (add yours when it does) and the
 # number of mutants sampled from each (two-layer-net costs ~1 s a mutant: its training item).
-CLEAN = {"activations": 10, "losses": 10, "chain-rule": 8, "backprop-examples": 8}
+CLEAN = {"activations": 10, "losses": 10, "chain-rule": 8, "backprop-examples": 8, "layers": 6, "dropout": 6,
+         "initialization": 6, "batchnorm": 8, "optimizers": 5}
 SEED = int(os.environ.get("DLGRADE_MUTATION_SEED", "12"))
 
 
