@@ -23,7 +23,8 @@ def _mistake(mid, en_title, ja_title, en, ja):
     return Mistake(mid, M(en_title, ja_title), M(en, ja), SECTION)
 
 
-# Exercise-specific mistakes; sigmoid's overflow and leaky ReLU's slope come from exercises/mistakes.py.
+# Exercise-specific mistakes; sigmoid's overflow, leaky ReLU's slope and the inverted ReLU come from
+# exercises/mistakes.py.
 MISTAKES = (
     _mistake("sigmoid-sign-flipped", "sigmoid computed as 1/(1+e^x)", "sigmoid を 1/(1+e^x) で計算している",
              "The exponent's sign is flipped: σ(x) = 1/(1+e^(−x)).",
@@ -37,10 +38,7 @@ MISTAKES = (
     _mistake("leaky-relu-zero-slope", "leaky ReLU with slope 0 (plain ReLU)", "傾き 0 の Leaky ReLU(ただの ReLU)",
              "For x ≤ 0 the leaky ReLU is 0.1·x, not 0: a slope of 0 is plain ReLU (§1.2).",
              "x ≤ 0 での Leaky ReLU は 0 ではなく 0.1·x です。傾き 0 ではただの ReLU になります(§1.2)。"),
-    _mistake("relu-inverted", "ReLU keeps the negative part", "ReLU が負の部分を残している",
-             "relu(x) = max(0, x): positive inputs pass unchanged, the rest become 0.",
-             "relu(x) = max(0, x): 正の入力はそのまま、それ以外は 0 になります。"),
-)
+) + (catalogue.MISTAKES["relu-inverted"],)
 
 
 def _call(ctx: ItemContext, name: str, x: np.ndarray):

@@ -67,6 +67,11 @@ CATALOGUE: tuple[Mistake, ...] = (
        "exp(x)/(1+exp(x)) gives inf/inf = nan for x = 1000. Use 1/(1+exp(−x)) (a warning at x = −1000 is "
        "harmless) or a stable form (§1.2).",
        "exp(x)/(1+exp(x)) は x = 1000 で inf/inf = nan になります。1/(1+exp(−x)) か安定な式を使ってください(§1.2)。"),
+    _m("relu-inverted", "1.2", "ReLU keeps the negative part", "ReLU が負の部分を残している",
+       "relu(x) = max(0, x): positive inputs pass unchanged, the rest become 0 — yours returns min(0, x), "
+       "the opposite part (e.g. the mask x > 0 used to set entries to 0) (§1.2).",
+       "relu(x) = max(0, x): 正の入力はそのまま、それ以外は 0 になります。あなたの relu は反対側の min(0, x) を"
+       "返しています(例: x > 0 のマスクで 0 にしている)(§1.2)。"),
     _m("leaky-relu-slope", "1.2", "Wrong slope of the leaky ReLU", "Leaky ReLU の傾きが違う",
        "The text's leaky ReLU is 0.1·x for x ≤ 0 (§1.2), not 0.01·x.",
        "テキストの Leaky ReLU は x ≤ 0 で 0.1·x です(§1.2)。0.01·x ではありません。"),
@@ -209,10 +214,12 @@ CATALOGUE: tuple[Mistake, ...] = (
     _m("default-value-wrong", "5.3", "A default value differs from the spec", "既定値が仕様と違う",
        "Defaults are part of the contract (docs/exercises.md, general rules): called without that argument, your "
        "code must do what the spec's signature says — e.g. Adam(lr=0.001, beta1=0.9, beta2=0.999), "
-       "RMSprop(decay_rate=0.99), MultiLayerNet(weight_init_std=0.01) — and yours uses another value.",
+       "RMSprop(decay_rate=0.99), MultiLayerNet(weight_init_std=0.01) — and yours uses another value (or "
+       "none, so a call without that argument fails).",
        "既定値も仕様の一部です(docs/exercises.md の共通のきまり)。その引数を渡さずに呼んだとき、仕様のシグネチャどおりに"
        "動く必要があります(例: Adam(lr=0.001, beta1=0.9, beta2=0.999)、RMSprop(decay_rate=0.99)、"
-       "MultiLayerNet(weight_init_std=0.01))。あなたのコードは別の値を使っています。"),
+       "MultiLayerNet(weight_init_std=0.01))。あなたのコードは別の値を使っています"
+       "(または既定値がなく、その引数を省いた呼び出しが失敗します)。"),
     # ---------------------------------------------------------------- initialisation
     _m("bias-not-zero", "7", "Biases do not start at 0", "バイアスの初期値が 0 でない",
        "Only the weights are drawn at random; every bias starts at 0: np.zeros(n_out) (§7).",

@@ -54,6 +54,39 @@ MISTAKES = (
              "very arrays (no .copy()), or read them from `params` at every call.",
              "採点プログラムは(オプティマイザと同様に)`params` の配列に新しい値を書き込みます。層はその配列そのものを持つか"
              "(.copy() しない)、呼び出しのたびに `params` から読む必要があります。"),
+    _mistake("bias-shape-2d", "4", "biases of shape (1, H) instead of (H,)", "バイアスの形状が (H,) でなく (1, H)",
+             "b1 and b2 are 1-D: np.zeros(hidden_size) has shape (H,), np.zeros((1, hidden_size)) has shape (1, H). "
+             "Broadcasting makes x·W1 + b1 work with either, but the contract (like an optimizer or a saved model) "
+             "expects the shape (H,) (§4).",
+             "b1 と b2 は 1 次元です。np.zeros(hidden_size) の形状は (H,)、np.zeros((1, hidden_size)) は (1, H) です。"
+             "ブロードキャストにより x·W1 + b1 はどちらでも動きますが、仕様(オプティマイザや保存したモデルと同様)は"
+             "形状 (H,) を前提にしています(§4)。"),
+    _mistake("db-keepdims", "3.6", "db of shape (1, H) (keepdims=True)", "db の形状が (1, H)(keepdims=True)",
+             "The gradient of a parameter has the parameter's shape: db = np.sum(dA, axis=0) has shape (H,) like b. "
+             "With keepdims=True it is (1, H), and params['b1'] -= lr * db fails (or turns b1 into (1, H)) (§3.6).",
+             "パラメータの勾配はパラメータと同じ形状です: db = np.sum(dA, axis=0) は b と同じ (H,) です。"
+             "keepdims=True では (1, H) になり、params['b1'] -= lr * db が失敗します(または b1 が (1, H) に"
+             "なります)(§3.6)。"),
+    _mistake("gradient-returns-params", "4.1", "gradient returns the parameters", "gradient がパラメータを返している",
+             "gradient(x, t) returns the GRADIENTS dE/dW1, dE/db1, dE/dW2, dE/db2 (a new dict, e.g. grads), not "
+             "self.params: your dict holds the weights themselves (§4.1).",
+             "gradient(x, t) が返すのは勾配 dE/dW1、dE/db1、dE/dW2、dE/db2(grads などの新しい辞書)で、self.params では"
+             "ありません。あなたの辞書には重みそのものが入っています(§4.1)。"),
+    _mistake("gradient-without-forward", "4.1", "gradient does not run the forward pass",
+             "gradient が順伝播を実行していない",
+             "gradient(x, t) must first run the forward pass on ITS x and t (e.g. self.loss(x, t)) and then "
+             "backpropagate: yours uses what an earlier loss() call stored, so it fails on a new net and gives the "
+             "gradient of other data otherwise (§4.1).",
+             "gradient(x, t) は、まず自分の x と t で順伝播(例: self.loss(x, t))を実行してから逆伝播します。"
+             "あなたの gradient は以前の loss() の呼び出しで保存された値を使っているので、新しいネットワークでは失敗し、"
+             "それ以外では別のデータの勾配になります(§4.1)。"),
+    _mistake("gradient-accumulates", "4.1", "gradients added up across calls", "勾配が呼び出しをまたいで足し込まれている",
+             "Each call of gradient(x, t) returns the gradient of THIS mini-batch only: yours returns the sum of the "
+             "gradients of all calls so far (e.g. self.dW += ... in Affine.backward, or dW arrays kept from one call "
+             "to the next). Assign: self.dW = np.dot(self.x.T, dout) (§4.1).",
+             "gradient(x, t) は呼び出すたびにそのミニバッチだけの勾配を返します。あなたの gradient はそれまでのすべての"
+             "呼び出しの勾配の和を返しています(例: Affine.backward の self.dW += ...、呼び出しをまたいで保持した dW)。"
+             "代入してください: self.dW = np.dot(self.x.T, dout)(§4.1)。"),
 )
 _BY_ID = {m.id: m for m in MISTAKES}
 
@@ -85,6 +118,17 @@ OUT = {"regression": identity, "binary": sigmoid, "multiclass": softmax}
 
 def ref_predict(task, params, x, hidden=relu):
     return OUT[task](scores(params, x, hidden))
+
+
+def relu_inverted_params(params: dict) -> dict:
+    """A net whose ReLU returns min(0, a) (the mask inverted) computes what the correct net computes with
+    W1, b1, W2 negated: min(0, a)·W2 = relu(−a)·(−W2).  Its loss and gradient follow from the reference."""
+    return {"W1": -params["W1"], "b1": -params["b1"], "W2": -params["W2"], "b2": params["b2"]}
+
+
+def relu_inverted_gradient(task: str, params: dict, x, t) -> dict:
+    g = ref_net(task, relu_inverted_params(params)).gradient(x, t)
+    return {"W1": -g["W1"], "b1": -g["b1"], "W2": -g["W2"], "b2": g["b2"]}
 
 
 # ------------------------------------------------------------------ test data
@@ -160,8 +204,18 @@ def new_net(ctx: ItemContext, task: str, sizes=None, strict: bool = False, **ext
                      f"net.params は配列の辞書(W1, b1, W2, b2)であるべきですが、{kind} になっています。"))
     problem = _shape_problems(task, got, (d, h, k), strict)
     if problem is not None:
-        raise Fail(problem if strict else problem + M("(See TwoLayerNet.params.)", "(TwoLayerNet.params を参照。)"))
+        if not strict:
+            raise Fail(problem + M("(See TwoLayerNet.params.)", "(TwoLayerNet.params を参照。)"))
+        raise Fail(problem, mistake=_BY_ID["bias-shape-2d"] if _biases_2d(got, (d, h, k)) else None)
     return net, params, got
+
+
+def _biases_2d(got: dict, sizes: tuple[int, int, int]) -> bool:
+    """The weights have their shapes and a bias is a row (1, n) instead of (n,) (the other one either)."""
+    d, h, k = sizes
+    shapes = {key: getattr(got.get(key), "shape", None) for key in KEYS}
+    return shapes["W1"] == (d, h) and shapes["W2"] == (h, k) and shapes["b1"] in ((h,), (1, h)) \
+        and shapes["b2"] in ((k,), (1, k)) and (shapes["b1"], shapes["b2"]) != ((h,), (k,))
 
 
 def set_params(b, params_ref, values: dict) -> dict:
@@ -208,17 +262,25 @@ def per_task(ctx: ItemContext, check) -> Msg | None:
 
 # ------------------------------------------------------------------ params
 
-def _stat_check(arr: np.ndarray, std: float, label: str, call: str) -> None:
-    """Mean 0 and standard deviation ``std``, each within 7 standard errors (false alarm < 1e-11)."""
+def _fits(m: float, s: float, n: int, std: float) -> bool:
+    """Mean m and standard deviation s of n draws fit N(0, std²), each within 7 standard errors."""
+    return abs(m) <= 7 * std / np.sqrt(n) and abs(s / std - 1) <= 7 / np.sqrt(2 * n)
+
+
+def _stat_check(arr: np.ndarray, std: float, label: str, call: str, default_std: float | None = None) -> None:
+    """Mean 0 and standard deviation ``std``, each within 7 standard errors (false alarm < 1e-11).
+    ``default_std``: the spec's default weight_init_std, what a net that ignores the argument draws."""
     n = arr.size
     m, s = float(arr.mean()), float(arr.std())
-    if abs(m) > 7 * std / np.sqrt(n) or abs(s / std - 1) > 7 / np.sqrt(2 * n):
+    if not _fits(m, s, n, std):
         mistake = None
         kurtosis = float(np.mean((arr - m) ** 4)) / s ** 4 if s > 0 else np.nan
         if 1.6 < kurtosis < 2.0:  # 1.8 for a uniform draw, 3 for a normal one (sampling error ≈ 0.02 here)
             mistake = catalogue.find("init-uniform")
-        elif abs(m) <= 7 * std ** 2 / np.sqrt(n) and abs(s / std ** 2 - 1) <= 7 / np.sqrt(2 * n):
+        elif _fits(m, s, n, std ** 2):
             mistake = catalogue.find("init-variance-as-std")  # std² used as the standard deviation
+        elif default_std is not None and default_std != std and _fits(m, s, n, default_std):
+            mistake = catalogue.find("weight-init-std-ignored")  # the default whatever is passed
         raise Fail(M(f"{label} of {call} has mean {m:.4g} and standard deviation {s:.4g} over its {n} entries; "
                      f"they should be drawn from N(0, {std:g}²): mean ≈ 0, standard deviation ≈ {std:g} "
                      f"(weight_init_std * np.random.randn(...)).",
@@ -232,19 +294,39 @@ def params_check(ctx: ItemContext):
         k = 1 if task == "binary" else 20
         _, _, got = new_net(ctx, task, (50, 400, k), strict=True, weight_init_std=0.5)
         label = f"TwoLayerNet(input_size=50, hidden_size=400, output_size={k}, task=\"{task}\", weight_init_std=0.5)"
-        _stat_check(got["W1"], 0.5, "params['W1']", label)
+        _stat_check(got["W1"], 0.5, "params['W1']", label, default_std=0.01)
         if task == "multiclass":
-            _stat_check(got["W2"], 0.5, "params['W2']", label)
+            _stat_check(got["W2"], 0.5, "params['W2']", label, default_std=0.01)
         for key in ("b1", "b2"):
             if np.abs(got[key]).max() > 1e-12:
                 raise Fail(M(f"params['{key}'] of {label} is not zero (max |value| {np.abs(got[key]).max():.4g}); "
                              "the biases start at 0 (np.zeros).",
                              f"{label} の params['{key}'] が 0 ではありません(|値| の最大 {np.abs(got[key]).max():.4g})。"
-                             "バイアスの初期値は 0(np.zeros)です。"))
+                             "バイアスの初期値は 0(np.zeros)です。"), mistake=catalogue.find("bias-not-zero"))
     # the defaults: task="multiclass", weight_init_std=0.01
+    try:
+        _default_check(ctx, {})
+    except (Fail, StudentError) as problem:
+        try:  # the same net with the spec's defaults passed explicitly
+            _default_check(ctx, {"task": "multiclass", "weight_init_std": 0.01})
+        except (Fail, StudentError):
+            raise problem from None
+        note = M('With task="multiclass", weight_init_std=0.01 passed explicitly your net is right: a default value '
+                 'in your __init__ differs from the spec\'s (task="multiclass", weight_init_std=0.01), or is missing.',
+                 'task="multiclass", weight_init_std=0.01 を明示的に渡すと正しいので、__init__ の既定値が'
+                 '仕様(task="multiclass", weight_init_std=0.01)と違うか、既定値がありません。')
+        if isinstance(problem, StudentError):  # e.g. no default for task: stays an error, with the diagnosis
+            problem.note, problem.mistake = note, catalogue.find("default-value-wrong")
+            raise problem from None
+        raise Fail(problem.msg + note, mistake=catalogue.find("default-value-wrong")) from None
+
+
+def _default_check(ctx: ItemContext, explicit: dict) -> None:
+    """TwoLayerNet(input_size=50, hidden_size=400, output_size=20) draws W1, W2 from N(0, 0.01²); ``explicit``:
+    the same with (some of) the spec's default arguments passed."""
     call = "TwoLayerNet(input_size=50, hidden_size=400, output_size=20)"
     b = ctx.batch()
-    net = b.new("TwoLayerNet", input_size=50, hidden_size=400, output_size=20)
+    net = b.new("TwoLayerNet", input_size=50, hidden_size=400, output_size=20, **explicit)
     default = b.attr(net, "params", want=True)
     b.run()
     dflt = default.value
@@ -276,7 +358,8 @@ def _predict_task(ctx: ItemContext, task: str):
     if arr.shape == expected.shape:  # the wrong output activation closest to what came back
         wrong_out = min(wrong_outs, key=lambda w: float(np.nan_to_num(np.abs(arr - w), nan=np.inf).sum()))
     variants = _v(params_not_shared=ref_predict(task, initial, x), output_activation_wrong=wrong_out,
-                  hidden_activation_not_relu=ref_predict(task, p, x, hidden=sigmoid))
+                  hidden_activation_not_relu=ref_predict(task, p, x, hidden=sigmoid),
+                  relu_inverted=ref_predict(task, p, x, hidden=lambda a: np.minimum(0.0, a)))
     assert_close(value, expected, M("predict(x)", "predict(x)"), variants=variants)
 
 
@@ -300,7 +383,8 @@ def _loss_task(ctx: ItemContext, task: str):
                   loss_missing_1_over_n=N * expected if regression else None,
                   ce_sum_not_mean=None if regression else N * expected,
                   mse_missing_half=2 * expected if regression else None,
-                  loss_divided_by_elements=expected / k if task != "binary" and k > 1 else None)
+                  loss_divided_by_elements=expected / k if task != "binary" and k > 1 else None,
+                  relu_inverted=float(ref.two_layer_forward_loss(relu_inverted_params(p), x, t, task)))
     check_scalar(got, expected, M(f"loss(x, t) for x of shape {x.shape}", f"x の形状が {x.shape} のときの loss(x, t)"),
                  variants=variants)
 
@@ -332,9 +416,13 @@ def numerical_param_grad(ctx: ItemContext, net, arr_ref, value: np.ndarray, x, t
     return grad
 
 
-def _grad_variants(task, p, x, t, key, expected):
-    """What typical backprop mistakes give for ``key``."""
-    out = {"backward-missing-1-over-n": N * expected, "grad-sign-flipped": -expected}
+def _grad_variants(task, p, x, t, key, expected, inverted=None):
+    """What typical backprop mistakes give for ``key``; ``inverted``: the gradient of the net with its ReLU
+    inverted (relu_inverted_gradient)."""
+    out = {"backward-missing-1-over-n": N * expected, "grad-sign-flipped": -expected,
+           "gradient-returns-params": p[key]}
+    if inverted is not None:
+        out["relu-inverted"] = inverted[key]
     a1 = x @ p["W1"] + p["b1"]
     z1 = relu(a1)
     y = OUT[task](z1 @ p["W2"] + p["b2"])
@@ -360,7 +448,17 @@ def _gradient_task(ctx: ItemContext, task: str):
     net, refs, initial = net_with(ctx, task, p)
     b = ctx.batch()
     g = b.method(net, "gradient", x, t)
-    b.run()
+    try:
+        b.run()
+    except StudentError as error:
+        if _uses_last_loss(ctx, task, p, x, t):
+            raise Fail(error.describe() + M(
+                f"Called after loss(x[:{N // 2}], t[:{N // 2}]) on a new net, your gradient(x, t) returns the "
+                f"gradient of x[:{N // 2}], t[:{N // 2}]: it does not run the forward pass on its own x and t.",
+                f"新しいネットワークで loss(x[:{N // 2}], t[:{N // 2}]) のあとに呼ぶと、あなたの gradient(x, t) は "
+                f"x[:{N // 2}], t[:{N // 2}] の勾配を返します。自分の x と t で順伝播を実行していません。"),
+                mistake=_BY_ID["gradient-without-forward"]) from None
+        raise
     grads = g.value
     what = M("gradient(x, t)", "gradient(x, t)")
     if not isinstance(grads, dict):
@@ -369,6 +467,7 @@ def _gradient_task(ctx: ItemContext, task: str):
                      f"{what.ja} は W1, b1, W2, b2 をキーとする辞書を返すべきですが、{kind} が返されました。"))
     expected = ref_net(task, p).gradient(x, t)
     stale = ref_net(task, initial).gradient(x, t)
+    inverted = relu_inverted_gradient(task, p, x, t)
     for key in KEYS:
         if key not in grads:
             raise Fail(M(f"The dict returned by gradient(x, t) has no key '{key}' (keys: {sorted(map(str, grads))}).",
@@ -379,11 +478,40 @@ def _gradient_task(ctx: ItemContext, task: str):
         if isinstance(got, np.ndarray) and got.shape == initial[key].shape != expected[key].shape:
             got = got.reshape(expected[key].shape)  # the shape of the student's own (1, H) bias is fine here
         try:
-            variants = {_BY_ID["params-not-shared"]: stale[key], **_grad_variants(task, p, x, t, key, expected[key])}
+            variants = {_BY_ID["params-not-shared"]: stale[key],
+                        **_grad_variants(task, p, x, t, key, expected[key], inverted)}
+            if key[0] == "b" and getattr(got, "shape", None) == (1, expected[key].size):
+                variants[_BY_ID["db-keepdims"]] = expected[key].reshape(1, -1)
             assert_close(got, expected[key], label, variants=variants)
         except Fail as fail:
             fail.msg = fail.msg + _diagnose(ctx, net, refs[key], p, key, x, t, got, expected[key], initial[key].shape)
             raise
+
+
+def _uses_last_loss(ctx: ItemContext, task: str, p: dict, x, t) -> bool:
+    """Does gradient(x, t), called on a new net after loss(x', t') on other data, return the gradient at
+    (x', t')?  (What a gradient that skips the forward pass and reuses the last loss call's state gives.)"""
+    x2, t2 = x[: N // 2], t[: N // 2]
+    try:
+        net, _, _ = net_with(ctx, task, p)
+        b = ctx.batch()
+        b.method(net, "loss", x2, t2, want=False)
+        g = b.method(net, "gradient", x, t)
+        b.run()
+    except (Fail, StudentError):
+        return False
+    grads = g.value
+    if not isinstance(grads, dict) or any(key not in grads for key in KEYS):
+        return False
+    want, wrong = ref_net(task, p).gradient(x2, t2), ref_net(task, p).gradient(x, t)
+    for key in KEYS:
+        got = grads[key]
+        if not isinstance(got, np.ndarray) or got.size != want[key].size:
+            return False
+        got = got.reshape(want[key].shape)
+        if not np.allclose(got, want[key], rtol=1e-5, atol=1e-8) or np.allclose(got, wrong[key], rtol=1e-5, atol=1e-8):
+            return False
+    return True
 
 
 def _diagnose(ctx, net, arr_ref, p, key, x, t, got, expected, shape) -> Msg:
@@ -500,6 +628,8 @@ def _training_task(ctx: ItemContext, task: str, deadline: float):
     lr = TRAIN_LR[task]
     refs = None
     first_bad = None  # first step whose gradient differs from the reference gradient at the same weights
+    summed = {key: np.zeros_like(v) for key, v in init.items()}  # the reference gradients of all steps so far
+    accumulates = False  # the first wrong gradient is that sum (gradients added up across calls)
     for step, idx in enumerate(batches, 1):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -515,8 +645,12 @@ def _training_task(ctx: ItemContext, task: str, deadline: float):
         grads = _grads_of(g.value, p)
         if first_bad is None:
             expected = ref_net(task, p).gradient(x[idx], t[idx])
+            for key in KEYS:
+                summed[key] = summed[key] + expected[key]
             if not all(np.allclose(grads[key], expected[key], rtol=1e-3, atol=1e-7) for key in KEYS):
                 first_bad = step
+                accumulates = step > 1 and all(np.allclose(grads[key], summed[key], rtol=1e-3, atol=1e-7)
+                                               for key in KEYS)
         for key in KEYS:
             p[key] = p[key] - lr * grads[key]  # the grader's SGD step, written into the net next round
         if step % CHECKPOINT:
@@ -542,7 +676,8 @@ def _training_task(ctx: ItemContext, task: str, deadline: float):
                      f"with the true gradient from the same start on the same batches gives {want:.6g}.{why_en}",
                      f"あなたの gradient を使って採点プログラムが SGD(lr = {lr}、バッチサイズ {TRAIN_BATCH})で学習させた"
                      f"ところ、{step} ステップ後の訓練損失は {loss:.6g}(初期値 {loss0:.4g})でした。同じ初期値・同じバッチで"
-                     f"正しい勾配を使うと {want:.6g} になります。{why_ja}"))
+                     f"正しい勾配を使うと {want:.6g} になります。{why_ja}"),
+                   mistake=_BY_ID["gradient-accumulates"] if accumulates else None)
 
 
 def training_check(ctx: ItemContext):

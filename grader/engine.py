@@ -206,7 +206,10 @@ def run_item(exercise: Exercise, item: Item, session: Session, seed: int, option
         else:
             res = _result(item, "fail", msg, score=round(f.score * item.points, 4), mistake=f.mistake)
     except StudentError as e:
-        msg = e.describe()
+        # a check may diagnose the error it let through: ``e.mistake`` (verified by a second experiment) and
+        # ``e.note`` (what that experiment showed); the item stays an error
+        mistake = getattr(e, "mistake", None)
+        msg = e.describe() + e.note if getattr(e, "note", None) is not None else e.describe()
         signature = exercise.signatures.get(item.name)
         if e.info.get("type") == "TypeError" and signature:
             if item.kind == "class":
@@ -215,7 +218,9 @@ def run_item(exercise: Exercise, item: Item, session: Session, seed: int, option
                                 ja=f"課題の指定は `{signature}` です(コンストラクタの引数はキーワードで渡されます)。")
             else:
                 msg = msg + Msg(en=f"The exercise asks for `{signature}`.", ja=f"課題の指定は `{signature}` です。")
-        res = _result(item, "error", msg)
+        if mistake is not None:
+            msg = mistake.explanation + msg
+        res = _result(item, "error", msg, mistake=mistake)
     except StudentTimeout as e:
         res = _result(item, "timeout", Msg(
             en=f"Your code did not finish within the time limit of {e.seconds:g} s for this item "

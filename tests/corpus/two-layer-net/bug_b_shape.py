@@ -1,5 +1,6 @@
 # Biases of shape (1, H): the contract says (H,) (TwoLayerNet.params); the rest works with them.
 # expect-fail: TwoLayerNet.params
+# expect-mistake: TwoLayerNet.params=bias-shape-2d
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # Biases of shape (1, H) and matching (1, H) gradients: only the shape of params is wrong.
 # expect-fail: TwoLayerNet.params
+# expect-mistake: TwoLayerNet.params=bias-shape-2d
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # expect-fail: TwoLayerNet.params
+# expect-mistake: TwoLayerNet.params=bias-not-zero
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # db of shape (1, H): the values are right but params['b'] -= lr * db would fail.
 # expect-fail: TwoLayerNet.gradient
+# expect-mistake: TwoLayerNet.gradient=db-keepdims
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # Affine.backward adds into dW/db (+=) across calls: right once, wrong in a training loop.
 # expect-fail: TwoLayerNet.training
+# expect-mistake: TwoLayerNet.training=gradient-accumulates
 from collections import OrderedDict
 
 import numpy as np

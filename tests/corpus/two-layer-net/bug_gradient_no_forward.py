@@ -1,5 +1,6 @@
 # gradient uses what the last loss() call stored instead of running forward on (x, t).
 # expect-fail: TwoLayerNet.gradient, TwoLayerNet.training
+# expect-mistake: TwoLayerNet.gradient=gradient-without-forward
 from collections import OrderedDict
 
 import numpy as np

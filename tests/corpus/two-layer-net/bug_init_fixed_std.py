@@ -1,5 +1,6 @@
 # weight_init_std ignored (always 0.01).
 # expect-fail: TwoLayerNet.params
+# expect-mistake: TwoLayerNet.params=weight-init-std-ignored
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # task has no default value.
 # expect-fail: TwoLayerNet.params
+# expect-mistake: TwoLayerNet.params=default-value-wrong
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # Relu.forward keeps the negative part (mask inverted in forward): every output is wrong.
 # expect-fail: TwoLayerNet.predict, TwoLayerNet.loss, TwoLayerNet.gradient, TwoLayerNet.training
+# expect-mistake: TwoLayerNet.predict=relu-inverted, TwoLayerNet.loss=relu-inverted, TwoLayerNet.gradient=relu-inverted
 from collections import OrderedDict
 
 import numpy as np

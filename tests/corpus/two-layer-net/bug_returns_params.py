@@ -1,5 +1,6 @@
 # gradient returns the weights instead of their gradients.
 # expect-fail: TwoLayerNet.gradient, TwoLayerNet.training
+# expect-mistake: TwoLayerNet.gradient=gradient-returns-params
 import numpy as np
 
 
