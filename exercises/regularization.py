@@ -8,7 +8,8 @@ Items:
 - ``Adam.*`` — the optimizers exercise's own Adam items (same inputs, tolerances and messages).
 - ``MultiLayerNetExtend.*`` — structure and initial values, predict, accuracy, loss (weight decay over
   W only), gradient (against the reference AND numerical differentiation of the student's own
-  ``loss(x, t, train_flg=True)``), dropout only in training, and the lecture's experiment (§8.4).
+  ``loss(x, t, train_flg=True)``), dropout only in training (and gradient through its masks), and the
+  lecture's experiment (§8.4).
 
 Batch normalisation accepts any ε ≤ 1e-5: the expected values are computed with ε = 0 and
 ε = 1e-5 and a value passes anywhere between the two (``assert_in_envelope``).
@@ -253,6 +254,7 @@ class Cfg:
     use_dropout: bool = False
     dropout_ratio: float = 0.5
     use_batchnorm: bool = False
+    defaults: bool = False  # the student's net is built without the arguments that have their default value
 
     @property
     def sizes(self) -> list[int]:
@@ -263,10 +265,15 @@ class Cfg:
         return len(self.hidden) + 1
 
     def ctor(self) -> dict:
-        return {"input_size": self.input_size, "hidden_size_list": list(self.hidden),
-                "output_size": self.output_size, "activation": self.activation, "weight_init_std": self.init,
-                "weight_decay_lambda": self.decay, "use_dropout": self.use_dropout,
-                "dropout_ratio": self.dropout_ratio, "use_batchnorm": self.use_batchnorm}
+        kw = {"input_size": self.input_size, "hidden_size_list": list(self.hidden),
+              "output_size": self.output_size, "activation": self.activation, "weight_init_std": self.init,
+              "weight_decay_lambda": self.decay, "use_dropout": self.use_dropout,
+              "dropout_ratio": self.dropout_ratio, "use_batchnorm": self.use_batchnorm}
+        if self.defaults:  # the signature's defaults are part of the contract (EXERCISES.md)
+            default = Cfg(0, (), 0).ctor()
+            kw = {k: v for k, v in kw.items() if k in ("input_size", "hidden_size_list", "output_size")
+                  or v != default[k]}
+        return kw
 
     def shapes(self) -> dict[str, tuple]:
         out = {}
@@ -473,7 +480,8 @@ def check_net_params(ctx: ItemContext):
     inp, hidden, out = PARAMS_CFG
     cases = [Cfg(inp, hidden, out, use_batchnorm=True), Cfg(inp, hidden, out, init="he"),
              Cfg(inp, hidden, out, activation="sigmoid", init="sigmoid", use_batchnorm=True),
-             Cfg(inp, hidden, out, activation="sigmoid", init="xavier"), Cfg(inp, hidden, out, init=0.01)]
+             Cfg(inp, hidden, out, activation="sigmoid", init="xavier"), Cfg(inp, hidden, out, init=0.01),
+             Cfg(inp, hidden, out, use_batchnorm=True, defaults=True)]  # weight_init_std="relu" by default
     for cfg in cases:
         _, _, params = _open(ctx, cfg)
         label = cfg.label()
@@ -531,7 +539,8 @@ def _stale_note(fail: Fail, got, cfg: Cfg, original: dict, x, train_flg: bool, v
 
 def check_net_predict(ctx: ItemContext):
     cases = (Cfg(5, (6, 4), 3), Cfg(5, (6, 4), 3, activation="sigmoid", init="sigmoid"),
-             Cfg(5, (6, 4), 3, use_batchnorm=True))
+             Cfg(5, (6, 4), 3, use_batchnorm=True),
+             Cfg(5, (6, 4), 3, defaults=True))  # by default relu, no batch norm, no dropout
     for cfg in cases:
         x, _, values = _draw(ctx, cfg)
         refs = [cfg.reference(values, eps) for eps in EPS_CORNERS]
@@ -587,7 +596,9 @@ def check_net_accuracy(ctx: ItemContext):
     x, _, values = _draw(ctx, cfg, n=20)
     scores = cfg.reference(values).predict(x)
     labels = np.argmax(scores, axis=1)
-    wrong = ctx.rng.random(20) < 0.4  # about 60 % right, so that a count or 1 − accuracy shows
+    # 5 to 8 of the 20 rows wrong: 60–75 % right, so that a count or 1 − accuracy (which 50 % would hide) shows
+    wrong = np.zeros(20, dtype=bool)
+    wrong[ctx.rng.permutation(20)[:int(ctx.rng.integers(5, 9))]] = True
     labels[wrong] = (labels[wrong] + ctx.rng.integers(1, 4, int(wrong.sum()))) % 4
     t = np.eye(4)[labels]
     net, P, _ = _open(ctx, cfg)
@@ -624,7 +635,8 @@ def _loss_variants(cfg: Cfg, values, x, t, train_flg, eps=1e-7) -> dict[Mistake,
 
 def check_net_loss(ctx: ItemContext):
     lam = _decay(ctx)
-    cases = [(Cfg(5, (6, 4), 3, decay=lam), False), (Cfg(5, (4, 4), 3, decay=lam, use_batchnorm=True), True)]
+    cases = [(Cfg(5, (6, 4), 3, decay=lam), False), (Cfg(5, (4, 4), 3, decay=lam, use_batchnorm=True), True),
+             (Cfg(5, (6, 4), 3, defaults=True), False)]  # weight_decay_lambda=0 by default
     for cfg, flag in cases:
         x, t, values = _draw(ctx, cfg)
         net, P, _ = _open(ctx, cfg)
@@ -883,6 +895,47 @@ def check_net_dropout(ctx: ItemContext):
                      "units with a new random mask (use_dropout=True).",
                      f"{what.ja} を 2 回呼ぶと同じ値 {fmt(first)} になりました。学習時は呼び出しのたびに新しい乱数の"
                      "マスクでニューロンを消去します(use_dropout=True)。"), mistake=_MISTAKE["dropout-never-applied"])
+    # dropout_ratio=0.5 by default: test-time outputs scaled by 0.5
+    cfg = Cfg(5, (6, 4), 3, use_dropout=True, defaults=True)
+    x, _, values = _draw(ctx, cfg, n=6, strict=False)
+    net, P, _ = _open(ctx, cfg)
+    b = ctx.batch()
+    _write(b, P, values)
+    got = b.method(net, "predict", x)
+    b.run()
+    assert_close(got.value, cfg.reference(values).predict(x),
+                 M(f"{cfg.label()}.predict(x) (the default dropout_ratio is 0.5: test-time outputs scaled by 0.5)",
+                   f"{cfg.label()}.predict(x)(dropout_ratio の既定値は 0.5。テスト時の出力は 0.5 倍)"))
+    _check_dropout_backward(ctx, p)
+
+
+def _check_dropout_backward(ctx: ItemContext, p: float):
+    """gradient goes back through the masks of its own training forward, whatever the random source: with
+    W1 = 0, b1 = c > 0 and W2 = I every hidden unit is c_k·m_nk (m the mask), so dE/dW2[k, k] =
+    c_k Σ_n m_nk δ_nk = c_k · dE/db1[k] exactly when backward multiplies by the mask (δ = dE/dscores); a
+    backward without the mask gives dE/db1 = Σ_n δ_n = dE/db2 instead."""
+    h = 20
+    cfg = Cfg(3, (h,), h, use_dropout=True, dropout_ratio=p)
+    c = ctx.rng.uniform(0.5, 2.0, h)
+    values = {"W1": np.zeros((3, h)), "b1": c, "W2": np.eye(h), "b2": ctx.randn(h)}
+    x, t = ctx.randn(50, 3), ctx.one_hot(50, h)
+    net, P, _ = _open(ctx, cfg)
+    b = ctx.batch()
+    _write(b, P, values)
+    g = b.method(net, "gradient", x, t)
+    b.run()
+    grads = _grad_dict(g.value, cfg)
+    label = f"{cfg.label()}.gradient(x, t)"
+    assert_close(grads["b1"], np.diag(grads["W2"]) / c,
+                 M(f"{label}['b1'] with W1 = 0, b1 = c > 0, W2 = I (each hidden unit is c·mask, so "
+                   "gradient['b1'] must be diag(gradient['W2']) / c)",
+                   f"W1 = 0、b1 = c > 0、W2 = I での {label}['b1'](各中間ニューロンは c·マスクなので、"
+                   "gradient['b1'] は diag(gradient['W2']) / c のはず)"),
+                 context=M("(gradient backpropagates through the dropout layers with the masks of its own "
+                           "training forward: Dropout.backward returns dout·mask)",
+                           "(gradient は自分の学習時の順伝播のマスクでドロップアウト層を逆伝播します。"
+                           "Dropout.backward は dout·mask を返します)"),
+                 variants={_MISTAKE["dropout-backward-no-mask"]: grads["b2"]})
 
 
 # ---- the lecture's experiment (§8.4)
@@ -933,6 +986,12 @@ def _train(ctx: ItemContext, cfg: Cfg, steps: int, deadline: float) -> float:
         g = b.method(net, "gradient", b.item(xs, idx, want=False), b.item(ts, idx, want=False))
         b.run()
         grads = _grad_dict(g.value, cfg)
+        for k, v in start.items():
+            if grads[k].shape != v.shape:
+                raise Fail(M(f"{cfg.label()}.gradient(x, t)[{k!r}] has shape {grads[k].shape}, but params[{k!r}] "
+                             f"has shape {v.shape}: the grader's Adam cannot update params with it.",
+                             f"{cfg.label()}.gradient(x, t)[{k!r}] の形状は {grads[k].shape} ですが、params[{k!r}] の"
+                             f"形状は {v.shape} です。採点側の Adam でパラメータを更新できません。"))
         adam.update({"θ": theta}, {"θ": np.concatenate([grads[k].ravel() for k in params])})
     ref_net = cfg.reference(params)
     scores = ref_net.predict(x, train_flg=cfg.use_batchnorm)  # batch norm: statistics of the whole set
@@ -1003,9 +1062,10 @@ H_GRAD = M("gradient: loss(x, t, train_flg=True), backward through the layers; g
            "gradient: loss(x, t, train_flg=True) の後に各層を逆伝播。grads['W'] = dW + 2λW、grads['gamma']、"
            "grads['beta'] はバッチ正規化の層から。b、γ、β には減衰をかけません。")
 H_DROPOUT = M("Dropout only with train_flg=True (a new mask each call); with train_flg=False the dropout layers "
-              "multiply by 1 − p, so predict is deterministic (§9.2).",
+              "multiply by 1 − p, so predict is deterministic (§9.2); gradient backpropagates through the masks "
+              "(dout·mask).",
               "ドロップアウトは train_flg=True のときだけ(呼び出しごとに新しいマスク)。train_flg=False では 1 − p "
-              "倍するだけなので predict は決定的です(§9.2)。")
+              "倍するだけなので predict は決定的です(§9.2)。gradient はマスクを通して逆伝播します(dout·mask)。")
 H_TRAIN = M("§8.4: with He initialisation and batch normalisation a 7-layer net learns the digits quickly; with "
             "std 0.01 and no batch normalisation it hardly learns at first. The grader trains your net with its "
             "own Adam and measures the training accuracy.",

@@ -340,7 +340,8 @@ def _accuracy(d: Diffs, cls, rng):
         x2 = rng.standard_normal(x.shape)
         scores = [r.predict(x2) for r in refs]
         labels = np.argmax(scores[0], axis=1)
-        wrong = rng.random(20) < 0.4
+        wrong = np.zeros(20, dtype=bool)  # 5 to 8 rows wrong: never 50 %, where 1 − accuracy would hide
+        wrong[rng.permutation(20)[:int(rng.integers(5, 9))]] = True
         labels[wrong] = (labels[wrong] + rng.integers(1, 4, int(wrong.sum()))) % 4
         t = np.eye(4)[labels]
         keep = copies(x2, t)
@@ -494,4 +495,12 @@ def explain(m, old, new):
     old = old or ""
     if any(s in old for s in ("1e-7", "1e-07", "1e-8", "1e-08", "10e-7", "1e-5", "1e-05")):
         return "δ/ε changed within (0, 1e-5]: a valid variant"
+    if "np.max(x" in old and "np.max" not in (new or ""):
+        return "softmax without the max shift: it only overflows for scores beyond ~700, which the net never produces"
+    if "def __init__(self, dropout_ratio" in old:
+        return "the Dropout layer's own default: the net always passes dropout_ratio"
+    if "ndim" in old or "t.size" in old or "y.size" in old or "N, -1" in old or "x.shape[0], -1" in old:
+        return "a branch or reshape for a single sample or 4-D input: the net only passes (N, D) batches"
+    if "self.t] -= 1" in old or "dx = dx / batch_size" in old or "np.eye(x.shape[1])[t]" in old:
+        return "inside the label-index branch (t of shape (N,)): the contract passes one-hot t"
     return None

@@ -1,5 +1,5 @@
 # gradient runs the forward with loss(x, t) — train_flg=False — so batch norm uses the running statistics.
-# expect-fail: MultiLayerNetExtend.gradient, MultiLayerNetExtend.training
+# expect-fail: MultiLayerNetExtend.gradient, MultiLayerNetExtend.dropout, MultiLayerNetExtend.training
 # 2-10 正則化に関する総合演習: 「ゼロから作る Deep Learning」の common/ を一つのファイルにまとめ、
 # 重み減衰をテキストの形 λΣ‖W‖²(勾配 2λW)、Xavier をテキストの分散 2/(n_in + n_out) にしたもの
 from collections import OrderedDict
