@@ -8,6 +8,8 @@ with the text's printed answers.
 
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 
 from exercises.common import M, assert_close
@@ -32,6 +34,25 @@ MISTAKES = (
     _mistake("answer-sign-flipped", "sign flipped (t − y instead of y − t)", "符号が逆(y − t ではなく t − y)",
              "The output layer's gradient is dE/dY = y − t (prediction minus target, §3.7).",
              "出力層の勾配は dE/dY = y − t(予測 − 正解、§3.7)です。"),
+    _mistake("softmax-forgotten", "dE/dY = Y − t without the softmax", "ソフトマックスを忘れて dE/dY = Y − t",
+             "For softmax + cross-entropy dE/dY = softmax(Y) − t (§3.3 (5)): the softmax of the scores, not the "
+             "scores Y themselves, minus the one-hot target.",
+             "ソフトマックス + 交差エントロピーでは dE/dY = softmax(Y) − t です(§3.3 (5))。スコア Y そのものではなく、"
+             "そのソフトマックスから one-hot の正解を引きます。"),
+    _mistake("bias-added-to-dx", "b added to dE/dX", "dE/dX に b を足している",
+             "Y = X + b: ∂y_ij/∂x_ij = 1 whatever b is, so dE/dX = dE/dY. b shifts the values, not the gradient.",
+             "Y = X + b: b が何であっても ∂y_ij/∂x_ij = 1 なので dE/dX = dE/dY です。b は値をずらすだけで、"
+             "勾配は変えません。"),
+    _mistake("answer-is-dy", "dE/dY given instead of dE/dX or dE/dW", "dE/dX や dE/dW ではなく dE/dY を答えている",
+             "Your answer is the gradient at the output, dE/dY. Backpropagate it through Y = XW: "
+             "dE/dX = dE/dY·Wᵀ (the shape of X) and dE/dW = Xᵀ·dE/dY (the shape of W) (§3.5).",
+             "あなたの答えは出力での勾配 dE/dY です。Y = XW を通して逆伝播します: dE/dX = dE/dY·Wᵀ(X の形状)、"
+             "dE/dW = Xᵀ·dE/dY(W の形状)(§3.5)。"),
+    _mistake("answer-is-string", "the answer is a string", "答えが文字列になっている",
+             "Quotes make the answer text (a str), not numbers: write ex1_1_dX = [4, 3, 4] or np.array([...]), "
+             "without the quotes.",
+             "引用符で囲むと答えは数値ではなく文字列(str)になります。ex1_1_dX = [4, 3, 4] や np.array([...]) のように、"
+             "引用符なしで書いてください。"),
 )
 _BY_ID = {m.id: m for m in MISTAKES}
 _CAT = catalogue.MISTAKES
@@ -120,6 +141,29 @@ def _dy(ctx: ItemContext) -> np.ndarray:
     return np.asarray(ctx.variant["dY"], dtype=float)
 
 
+def _output_grads(ctx: ItemContext) -> dict[str, np.ndarray]:
+    """dE/dY of problems 1-(1) and 1-(2) for these numbers, and 1-(2)'s without the softmax (Y − t)."""
+    v = ctx.variant
+    x = np.asarray(v["X"], dtype=float).reshape(1, -1)
+    w = np.asarray(v["W"], dtype=float)
+    y = x @ w
+    e = np.exp(y - y.max())
+    return {"reg": y - np.asarray(v["t_reg"], dtype=float).reshape(1, -1),
+            "cls": e / e.sum() - np.asarray(v["t_cls"], dtype=float).reshape(1, -1),
+            "no_softmax": y - np.asarray(v["t_cls"], dtype=float).reshape(1, -1), "x": x, "w": w}
+
+
+def _typed_as_string(value) -> bool:
+    """A str that reads as numbers (a number or nested lists of them), e.g. '[4, 3, 4]'."""
+    if not isinstance(value, str):
+        return False
+    try:
+        arr = np.asarray(ast.literal_eval(value.strip()), dtype=float)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return arr.size > 0
+
+
 def _fetch(ctx: ItemContext, name: str):
     b = ctx.batch()
     p = b.name(name, want=True)
@@ -132,7 +176,13 @@ def check_value(ctx: ItemContext, name: str, expected, label_en: str, label_ja: 
     """``name`` must squeeze to ``expected``'s squeezed shape and hold its values."""
     expected = np.asarray(expected, dtype=float)
     what = M(f"`{name}` ({label_en})", f"`{name}`({label_ja})")
-    arr = as_array(_fetch(ctx, name), what)
+    value = _fetch(ctx, name)
+    try:
+        arr = as_array(value, what)
+    except Fail as fail:
+        if _typed_as_string(value):
+            fail.mistake = _BY_ID["answer-is-string"]
+        raise
     want = np.squeeze(expected).shape
     if np.squeeze(arr).shape != want:
         mistake = None
@@ -153,23 +203,32 @@ def check_value(ctx: ItemContext, name: str, expected, label_en: str, label_ja: 
 
 
 def ex1_1_dX(ctx):
-    check_value(ctx, "ex1_1_dX", _answer(ctx, "ex1_1_dX"), "dE/dX of problem 1-(1)", "問題 1-(1) の dE/dX")
+    check_value(ctx, "ex1_1_dX", _answer(ctx, "ex1_1_dX"), "dE/dX of problem 1-(1)", "問題 1-(1) の dE/dX",
+                shape_variants={_BY_ID["answer-is-dy"]: _output_grads(ctx)["reg"]})
 
 
 def ex1_1_dW(ctx):
-    check_value(ctx, "ex1_1_dW", _answer(ctx, "ex1_1_dW"), "dE/dW of problem 1-(1)", "問題 1-(1) の dE/dW")
+    check_value(ctx, "ex1_1_dW", _answer(ctx, "ex1_1_dW"), "dE/dW of problem 1-(1)", "問題 1-(1) の dE/dW",
+                shape_variants={_BY_ID["answer-is-dy"]: _output_grads(ctx)["reg"]})
 
 
 def ex1_2_dX(ctx):
-    check_value(ctx, "ex1_2_dX", _answer(ctx, "ex1_2_dX"), "dE/dX of problem 1-(2)", "問題 1-(2) の dE/dX")
+    g = _output_grads(ctx)
+    check_value(ctx, "ex1_2_dX", _answer(ctx, "ex1_2_dX"), "dE/dX of problem 1-(2)", "問題 1-(2) の dE/dX",
+                variants={_BY_ID["softmax-forgotten"]: g["no_softmax"] @ g["w"].T},
+                shape_variants={_BY_ID["answer-is-dy"]: g["cls"]})
 
 
 def ex1_2_dW(ctx):
-    check_value(ctx, "ex1_2_dW", _answer(ctx, "ex1_2_dW"), "dE/dW of problem 1-(2)", "問題 1-(2) の dE/dW")
+    g = _output_grads(ctx)
+    check_value(ctx, "ex1_2_dW", _answer(ctx, "ex1_2_dW"), "dE/dW of problem 1-(2)", "問題 1-(2) の dE/dW",
+                variants={_BY_ID["softmax-forgotten"]: g["x"].T @ g["no_softmax"]},
+                shape_variants={_BY_ID["answer-is-dy"]: g["cls"]})
 
 
 def ex2_dX(ctx):
-    check_value(ctx, "ex2_dX", _answer(ctx, "ex2_dX"), "dE/dX of problem 2", "問題 2 の dE/dX")
+    check_value(ctx, "ex2_dX", _answer(ctx, "ex2_dX"), "dE/dX of problem 2", "問題 2 の dE/dX",
+                variants={_BY_ID["bias-added-to-dx"]: _dy(ctx) + np.asarray(ctx.variant["b"], dtype=float)})
 
 
 def ex2_db(ctx):

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from exercises.common import M, assert_close
-from grader.compare import Fail, as_array, close_mask, fmt
+from grader.compare import Fail, as_array, close_mask, fmt, is_close
 from grader.context import ItemContext
 from grader.messages import Msg
 from grader.spec import Exercise, Item, Mistake
@@ -62,6 +62,11 @@ MISTAKES = MISTAKES + (
     _mistake("chain-softmax-outputs-swapped", "u and v swapped", "u と v が入れ替わっている",
              "u = e^x/(e^x + e^y) belongs to x and v = e^y/(e^x + e^y) to y: dz/dx = u − s, dz/dy = v − t.",
              "u = e^x/(e^x + e^y) が x に、v = e^y/(e^x + e^y) が y に対応します: dz/dx = u − s、dz/dy = v − t。"),
+    _mistake("chain-one-of-pair", "only one of the two derivatives returned", "2 つの偏微分の一方だけを返している",
+             "z depends on x AND y: return both partial derivatives, `return dz_dx, dz_dy` — yours returns "
+             "a single one of them.",
+             "z は x と y の両方に依存するので、2 つの偏微分を両方返します: `return dz_dx, dz_dy`。あなたの関数は"
+             "そのうち 1 つだけを返しています。"),
 )
 _BY_ID = {m.id: m for m in MISTAKES}
 
@@ -230,8 +235,9 @@ def q3_check(ctx: ItemContext):
 
 # ------------------------------------------------------------------ (4), (5): two-variable softmax
 
-def _pair(value, n: int, name: str, names: tuple[str, str]) -> tuple:
-    """A returned (dz/dx, dz/dy): a tuple or list of two arrays, or an array of shape (2, n)."""
+def _pair(value, n: int, name: str, names: tuple[str, str], expected: tuple = ()) -> tuple:
+    """A returned (dz/dx, dz/dy): a tuple or list of two arrays, or an array of shape (2, n).
+    ``expected``: the two right components; a single array equal to one of them names chain-one-of-pair."""
     what = M(f"The value returned by {name}", f"{name} の返り値")
     if isinstance(value, (tuple, list)) and len(value) == 2:
         return value[0], value[1]
@@ -241,16 +247,19 @@ def _pair(value, n: int, name: str, names: tuple[str, str]) -> tuple:
                                          f" of length {len(value)}" if isinstance(value, (tuple, list)) else "")
     if value is None:
         got = "None (is a `return` missing?)"
+    single = isinstance(value, np.ndarray) and value.size == n and any(
+        is_close(value, e) for e in expected)
     raise Fail(M(f"{what.en} should be a pair ({names[0]}, {names[1]}), e.g. `return dx, dy`; got {got}.",
                  f"{what.ja} は ({names[0]}, {names[1]}) の組であるべきです(例: `return dx, dy`)。返り値: {got}。"),
-               mistake=None)
+               mistake=_BY_ID["chain-one-of-pair"] if single else None)
+
 
 
 def _grade_pair(ctx: ItemContext, name: str, value, expected: tuple, setting: Msg, inputs: dict,
                 variants: tuple[dict, dict]) -> None:
     """Both components must be right; one right of two earns half the item."""
     n = np.size(expected[0])
-    first, second = _pair(value, n, name, ("dz/dx", "dz/dy"))
+    first, second = _pair(value, n, name, ("dz/dx", "dz/dy"), expected)
     fails = []
     for comp, exp, label, var in ((first, expected[0], "dz/dx", variants[0]),
                                   (second, expected[1], "dz/dy", variants[1])):

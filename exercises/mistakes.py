@@ -72,6 +72,18 @@ CATALOGUE: tuple[Mistake, ...] = (
        "the opposite part (e.g. the mask x > 0 used to set entries to 0) (§1.2).",
        "relu(x) = max(0, x): 正の入力はそのまま、それ以外は 0 になります。あなたの relu は反対側の min(0, x) を"
        "返しています(例: x > 0 のマスクで 0 にしている)(§1.2)。"),
+    _m("math-function-on-array", "1.2", "math.exp (math.log, …) used on arrays", "配列に math.exp(math.log など)を使っている",
+       "math.exp, math.log, math.sqrt, … take ONE Python number: given an array they raise TypeError, and "
+       "math.exp(1000) raises OverflowError where np.exp gives inf. Use NumPy's element-wise functions, "
+       "np.exp(x), np.log(x), np.sqrt(x), which work on whole arrays (§1.2).",
+       "math.exp、math.log、math.sqrt などは 1 つの数だけを受け取ります。配列を渡すと TypeError になり、"
+       "math.exp(1000) は OverflowError になります(np.exp なら inf)。配列全体に要素ごとに働く NumPy の関数 "
+       "np.exp(x)、np.log(x)、np.sqrt(x) を使ってください(§1.2)。"),
+    _m("np-max-not-maximum", "1.2", "np.max(0, x) instead of np.maximum(0, x)", "np.maximum(0, x) ではなく np.max(0, x)",
+       "np.max(a, axis) is a REDUCTION — the largest entry of a along an axis — so np.max(0, x) reads x as the "
+       "axis and fails. The element-wise maximum of 0 and x is np.maximum(0, x) (§1.2).",
+       "np.max(a, axis) は配列 a の軸方向の最大値を求める「集約」なので、np.max(0, x) は x を軸として読み、"
+       "エラーになります。0 と x の要素ごとの最大値は np.maximum(0, x) です(§1.2)。"),
     _m("leaky-relu-slope", "1.2", "Wrong slope of the leaky ReLU", "Leaky ReLU の傾きが違う",
        "The text's leaky ReLU is 0.1·x for x ≤ 0 (§1.2), not 0.01·x.",
        "テキストの Leaky ReLU は x ≤ 0 で 0.1·x です(§1.2)。0.01·x ではありません。"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 import zlib
 import numpy as np
@@ -17,7 +18,7 @@ from grader.extras import missing, unavailable_message
 from grader.runner.pool import default_starter, with_preload
 from grader.report import ItemResult, Report
 from grader.runner.session import GraderFault, LoadNote, Session, StudentError, StudentTimeout, StudentDied
-from grader.spec import Exercise, Item
+from grader.spec import SHARED_MISTAKES, Exercise, Item
 
 log = logging.getLogger("dlgrade.engine")
 
@@ -184,6 +185,24 @@ def _whose(exercise: Exercise, item: Item, session: Session, options: GradeOptio
         return []
 
 
+_SCALAR_ONLY = re.compile(r"only (0-dimensional|length-1|size-1) arrays can be converted to Python scalars")
+_MATH_CALL = re.compile(r"\bmath\.\w+\s*\(")
+_NP_MAX_OF_0 = re.compile(r"\bnp\.(max|amax|min|amin)\s*\(\s*0(\.0*)?\s*,")
+
+
+def error_mistake(info: dict):
+    """The catalogued mistake an error of the student's code shows by itself: the exception and the
+    student's line it was raised on (the last frame), e.g. math.exp given an array.  None otherwise."""
+    line = str(info.get("line") or "")
+    typ, msg = str(info.get("type", "")), str(info.get("message", ""))
+    if _MATH_CALL.search(line) and ((typ == "TypeError" and _SCALAR_ONLY.search(msg))
+                                    or (typ == "OverflowError" and msg == "math range error")):
+        return SHARED_MISTAKES.get("math-function-on-array")
+    if typ == "TypeError" and _NP_MAX_OF_0.search(line):
+        return SHARED_MISTAKES.get("np-max-not-maximum")
+    return None
+
+
 def run_item(exercise: Exercise, item: Item, session: Session, seed: int, options: GradeOptions,
              variant: dict | None = None, answers: _Answers | None = None) -> ItemResult:
     t0 = time.perf_counter()
@@ -208,7 +227,7 @@ def run_item(exercise: Exercise, item: Item, session: Session, seed: int, option
     except StudentError as e:
         # a check may diagnose the error it let through: ``e.mistake`` (verified by a second experiment) and
         # ``e.note`` (what that experiment showed); the item stays an error
-        mistake = getattr(e, "mistake", None)
+        mistake = getattr(e, "mistake", None) or error_mistake(e.info)
         msg = e.describe() + e.note if getattr(e, "note", None) is not None else e.describe()
         signature = exercise.signatures.get(item.name)
         if e.info.get("type") == "TypeError" and signature:

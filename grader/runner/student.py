@@ -119,6 +119,7 @@ class StudentProcess:
         self.namespace: dict = {"__name__": "submission", "__builtins__": __builtins__}
         self.slots: dict[int, object] = {}
         self.filenames: set[str] = set()
+        self.lines: dict[tuple[str, int], str] = {}  # (filename, line number) → the student's source line
         self.out = CappedStream(output_cap)
 
     # -- loading
@@ -134,6 +135,8 @@ class StudentProcess:
             fname = unit["filename"]
             self.filenames.add(fname)
             src = "\n" * (unit["lineno"] - 1) + unit["source"]
+            for k, text in enumerate(unit["source"].split("\n")):
+                self.lines[(fname, unit["lineno"] + k)] = text[:200]
             status = {"index": i, "ok": True}
             t0 = time.perf_counter()
             try:
@@ -166,7 +169,10 @@ class StudentProcess:
             msg = str(exc)[:MAX_STR]
         except BaseException:  # noqa: BLE001
             msg = "<unprintable message>"
-        return {"type": type(exc).__name__[:100], "message": msg, "frames": frames[-5:]}
+        # the source line the error was raised on (linecache does not know the student's code): for the
+        # grader's diagnosis of a mistake the error shows by itself (engine.error_mistake), not for the feedback
+        line = self.lines.get((frames[-1][0], frames[-1][1]), "") if frames else ""
+        return {"type": type(exc).__name__[:100], "message": msg, "frames": frames[-5:], "line": line}
 
     # -- operations
     def arg(self, node, blobs):

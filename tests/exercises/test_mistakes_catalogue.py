@@ -141,8 +141,10 @@ def _ids_used_by_checks() -> dict[str, set[str]]:
     """Mistake ids the exercise modules refer to: keyword names of ``variants(...)`` calls (underscores for
     hyphens), string arguments of ``mistake(...)`` / ``find(...)``, and string keys of mistake dicts."""
     used: dict[str, set[str]] = {}
-    # grader/compare.py's assert_unchanged names input-modified-in-place for every no_mutation item
-    for path in sorted(EXERCISES_DIR.glob("*.py")) + [EXERCISES_DIR.parent / "grader" / "compare.py"]:
+    # grader/compare.py's assert_unchanged names input-modified-in-place for every no_mutation item;
+    # grader/engine.py's error_mistake the mistakes an error shows by itself (math.exp given an array, …)
+    grader_dir = EXERCISES_DIR.parent / "grader"
+    for path in sorted(EXERCISES_DIR.glob("*.py")) + [grader_dir / "compare.py", grader_dir / "engine.py"]:
         if path.name == "mistakes.py":
             continue
         found: set[str] = set()

@@ -119,6 +119,20 @@ def test_a_plain_mistake_is_not_attributed_to_anyone():
     assert r.score == EX.max_score - 2
 
 
+@pytest.mark.parametrize("student", ["s001", "s017", "s123"])
+def test_typical_mistakes_are_named_from_a_students_own_numbers(student):
+    """softmax forgotten, b added to dE/dX, dE/dY given as dE/dX: each predicted from the numbers graded with."""
+    book = V.VariantBook(SECRET, ROSTER[:50])
+    own = V.draw(EX, student, SECRET)
+    wrong = V.as_code(EX, student, own) + SOLUTION.replace("softmax(Y) - t_cls", "Y - t_cls").replace(
+        "ex2_dX = dY.copy()", "ex2_dX = dY + b").replace("ex1_1_dX = np.dot(Y - t_reg, W.T)", "ex1_1_dX = Y - t_reg")
+    r = grade_source(EX, wrong.encode(), f"{student}.py", options(student, book))
+    named = {i.id: i.mistake.id for i in r.items if i.mistake is not None}
+    assert named == {"ex1_1_dX": "answer-is-dy", "ex1_2_dX": "softmax-forgotten", "ex1_2_dW": "softmax-forgotten",
+                     **({"ex2_dX": "bias-added-to-dx"} if np.any(own["b"]) else {})}, named
+    assert all(i.variant_match is None for i in r.items)
+
+
 def test_feedback_on_a_students_own_numbers_never_states_the_answer():
     book = V.VariantBook(SECRET, ROSTER[:5])
     wrong = "\n".join(f"{n} = [[7, 7], [7, 7], [7, 7]]" for n in EX.names)

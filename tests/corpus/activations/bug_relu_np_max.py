@@ -1,6 +1,7 @@
 # np.max(0, x) is a reduction with axis=x, not the element-wise maximum.
 # expect-fail: relu, relu.no_mutation
 # expect-status: relu=error
+# expect-mistake: relu=np-max-not-maximum, relu.no_mutation=np-max-not-maximum
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # dE/dX taken as dE/dY + b.
 # expect-fail: ex2_dX
+# expect-mistake: ex2_dX=bias-added-to-dx
 ex1_1_dX = [4, 3, 4]
 ex1_1_dW = [[4, 2], [-2, -1], [2, 1]]
 ex1_2_dX = [-1, 0, 2]

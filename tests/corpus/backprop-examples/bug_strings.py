@@ -1,5 +1,6 @@
 # An answer typed as a string.
 # expect-fail: ex1_1_dX
+# expect-mistake: ex1_1_dX=answer-is-string
 ex1_1_dX = '[4, 3, 4]'
 ex1_1_dW = [[4, 2], [-2, -1], [2, 1]]
 ex1_2_dX = [-1, 0, 2]

@@ -1,6 +1,7 @@
 # math.exp only works on one number: every answer that calls it fails on arrays.
 # expect-fail: q1, q2, q4, q5
 # expect-status: q1=error, q2=error
+# expect-mistake: q1=math-function-on-array, q2=math-function-on-array, q4=math-function-on-array, q5=math-function-on-array
 import math
 import numpy as np
 

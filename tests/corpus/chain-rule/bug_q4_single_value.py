@@ -1,5 +1,6 @@
 # Returns only dz/dx.
 # expect-fail: q4
+# expect-mistake: q4=chain-one-of-pair
 import numpy as np
 
 
