@@ -288,7 +288,8 @@ def init_random(ctx: ItemContext):
     y = as_array(second.value, _what(400, 300, "he"))
     if x.shape != y.shape or x.shape != (400, 300):
         raise Fail(M(f"init_weight(400, 300, \"he\") returned shape {x.shape}, expected (400, 300).",
-                     f"init_weight(400, 300, \"he\") の形状が {x.shape} です。期待される形状は (400, 300) です。"))
+                     f"init_weight(400, 300, \"he\") の形状が {x.shape} です。期待される形状は (400, 300) です。"),
+                   mistake=_MISTAKE["init-transposed"] if x.shape == y.shape == (300, 400) else None)
     if np.array_equal(x, y) and np.any(x != x.flat[0]):
         raise Fail(M("Two calls init_weight(400, 300, \"he\") returned exactly the same array. Every call must "
                      "draw new random values — do not call np.random.seed (or create a generator with a fixed "
@@ -314,6 +315,14 @@ def init_random(ctx: ItemContext):
         bad = next(a.shape for a in smalls if a.shape != SMALL_SHAPE)
         raise Fail(M(f"init_weight(4, 6, {SMALL_STD}) returned shape {bad}.",
                      f"init_weight(4, 6, {SMALL_STD}) の形状が {bad} です。"))
+    flat = next((a for a in smalls if a.size and np.all(a == a.flat[0])), None)
+    if flat is not None:  # not random at all (e.g. zeros for small arrays only; σ = 0.3 is passed, so not σ = 0)
+        value = fmt(float(flat.flat[0]))
+        raise Fail(M(f"init_weight(4, 6, {SMALL_STD}) returned an array whose {flat.size} values are all {value}: "
+                     f"the weights must be random, N(0, σ²) with σ = {SMALL_STD}, for small arrays as for large ones.",
+                     f"init_weight(4, 6, {SMALL_STD}) が返した配列の {flat.size} 個の値がすべて {value} です。"
+                     f"配列の大きさによらず、重みは乱数 N(0, σ²)(σ = {SMALL_STD})でなければなりません。"),
+                   mistake=_MISTAKE["init-constant"])
     distinct = len({a.tobytes() for a in smalls})
     if distinct < SMALL_CALLS:
         raise Fail(M(f"{SMALL_CALLS} calls init_weight(4, 6, {SMALL_STD}) returned only {distinct} different arrays: "

@@ -1,6 +1,6 @@
 # ε = 1e-3 is far above the valid range (ε ≤ 1e-5): every normalised value is off by ~0.05 %.
 # expect-fail: BatchNormalization.forward, BatchNormalization.backward, BatchNormalization.dgamma_dbeta, BatchNormalization.test_mode
-# expect-mistake: BatchNormalization.forward=eps-too-large, BatchNormalization.backward=eps-too-large
+# expect-mistake: BatchNormalization.forward=eps-too-large, BatchNormalization.backward=eps-too-large, BatchNormalization.dgamma_dbeta=eps-too-large
 # テキスト §8.2 の式そのまま(c, d を使う逆伝播)、ε = 1e-8
 import numpy as np
 

@@ -1,5 +1,6 @@
 # Adversarial: correct for large arrays only (small arrays get zeros).
 # expect-fail: init_weight.random
+# expect-mistake: init_weight.random=init-constant
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 # Shape (n_out, n_in) instead of (n_in, n_out).
 # expect-fail: init_weight.shape, init_weight.he, init_weight.xavier, init_weight.std, init_weight.normal, init_weight.random
-# expect-mistake: init_weight.shape=init-transposed
+# expect-mistake: init_weight.shape=init-transposed, init_weight.he=init-transposed, init_weight.xavier=init-transposed, init_weight.std=init-transposed, init_weight.normal=init-transposed, init_weight.random=init-transposed
 import numpy as np
 
 
