@@ -618,11 +618,44 @@ def readme_section(res: dict, command: str) -> str:
             old, new = ms[0].changed_lines()
             lines.append(f"- {len(ms)} × {reason} (e.g. `{ms[0].file}` `{old}` → `{new}`)")
         lines.append("")
+        lines.append(f"<details><summary>every equivalent mutant of <code>{ex}</code>, with its reason</summary>")
+        lines.append("")
+        for m, reason in sorted(res["equivalent"], key=lambda mr: (mr[0].file, mr[0].line, mr[0].index)):
+            old, new = m.changed_lines()
+            lines.append(f"- `{m.file}` {m.description}: `{_cell(old)}` → `{_cell(new)}` — {reason}")
+        lines.append("")
+        lines.append("</details>")
+        lines.append("")
     lines.append(f"<!-- /mutation:{ex} -->")
     return "\n".join(lines)
 
 
 MUTATION_HEADER = "## Mutation score (issue 12)"
+
+
+def _cell(code: str | None, width: int = 110) -> str:
+    code = (code or "").replace("`", "'")
+    return code if len(code) <= width else code[: width - 1] + "…"
+
+
+SUMMARY = re.compile(r"<!-- mutation:summary -->.*?<!-- /mutation:summary -->", re.S)
+ROW = re.compile(r"<!-- mutation:(?P<ex>[\w-]+) -->\n#### mutation score: `[\w-]+`\n\n`(?P<cmd>[^`]*)` \((?P<when>[^)]*)\)"
+                 r"\n\n\| mutants.*?\n\|---.*?\n\| (?P<row>[^\n]*) \|\n", re.S)
+
+
+def summary_table(text: str) -> str:
+    """One row per exercise, read back from the sections below it (the last --write of each)."""
+    found = {m["ex"]: m for m in ROW.finditer(text)}
+    lines = ["<!-- mutation:summary -->", "| exercise | mutants | graded | killed | equivalent | "
+             "non-equivalent survivors | run |", "|---|---|---|---|---|---|---|"]
+    for ex in all_exercises():
+        if ex in found:
+            cells = [c.strip() for c in found[ex]["row"].split("|")]
+            lines.append(f"| `{ex}` | " + " | ".join(cells) + f" | {found[ex]['when']} |")
+        else:
+            lines.append(f"| `{ex}` | – | – | – | – | not measured yet | |")
+    lines.append("<!-- /mutation:summary -->")
+    return "\n".join(lines)
 
 
 def write_readme(res: dict, command: str) -> None:
@@ -637,6 +670,12 @@ def write_readme(res: dict, command: str) -> None:
             text = text.rstrip("\n") + f"\n\n{MUTATION_HEADER}\n\nSee `bench/mutation_score.py` and the README.\n"
         # sections in exercise order after the header: append at the end of the mutation part
         text = text.rstrip("\n") + "\n\n" + section + "\n"
+    summary = summary_table(text)
+    if SUMMARY.search(text):
+        text = SUMMARY.sub(lambda _: summary, text)
+    else:
+        head = text.index(MUTATION_HEADER) + len(MUTATION_HEADER)
+        text = text[:head] + "\n\n" + summary + text[head:]
     README.write_text(text, encoding="utf-8")
 
 
