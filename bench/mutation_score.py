@@ -427,6 +427,8 @@ def _probe_child(conn, exercise: str, source: str, seed: int) -> None:
     try:
         np.seterr(all="ignore")
         probe = load_probe(exercise)
+        if hasattr(probe, "prepare"):  # e.g. import torch before the statement budget runs (the grader's zygote has it)
+            probe.prepare()
         ns: dict = {"__name__": "__submission__"}
         with open(os.devnull, "w") as devnull:
             old = sys.stdout
@@ -445,8 +447,16 @@ def _probe_child(conn, exercise: str, source: str, seed: int) -> None:
         conn.close()
 
 
+_PREPARED: set[str] = set()
+
+
 def differential(exercise: str, source: str, seed: int = 0, timeout: float = PROBE_TIMEOUT) -> list[tuple[str, str]]:
     """Differences between a submission and reference/ found by the exercise's probe ([] = none)."""
+    if exercise not in _PREPARED:  # once per process: every forked probe inherits it (torch: ~10 s a cold import)
+        probe = load_probe(exercise)
+        if probe is not None and hasattr(probe, "prepare"):
+            probe.prepare()
+        _PREPARED.add(exercise)
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_probe_child, args=(child, exercise, source, seed), daemon=True)
