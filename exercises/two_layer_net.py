@@ -361,6 +361,28 @@ def _predict_task(ctx: ItemContext, task: str):
                   hidden_activation_not_relu=ref_predict(task, p, x, hidden=sigmoid),
                   relu_inverted=ref_predict(task, p, x, hidden=lambda a: np.minimum(0.0, a)))
     assert_close(value, expected, M("predict(x)", "predict(x)"), variants=variants)
+    if task != "regression":
+        _predict_large_scores(ctx, task, net, p, x)
+
+
+def _predict_large_scores(ctx: ItemContext, task: str, net, p: dict, x: np.ndarray) -> None:
+    """Output scores up to ±50 (a net built with a larger weight_init_std, or trained a while): the
+    probabilities must still come out right. exp(50) is finite even in float32, so any softmax or sigmoid
+    within the contract manages; one that shifts the scores the wrong way (exp(x + max)) overflows."""
+    s = scores(p, x)
+    big = dict(p, W2=p["W2"] * (50.0 / np.abs(s).max()), b2=p["b2"] * (50.0 / np.abs(s).max()))
+    net_big, _, _ = net_with(ctx, task, big)
+    b = ctx.batch()
+    y = b.method(net_big, "predict", x)
+    b.run()
+    expected = ref_predict(task, big, x)
+    arr = as_array(y.value, M("predict(x)", "predict(x)"))
+    if task == "binary" and arr.size == expected.size:
+        arr = arr.reshape(expected.shape)
+    assert_close(arr, expected, M("predict(x)", "predict(x)"), context=M(
+        "(output scores up to ±50: the probabilities must still be right — softmax subtracts the row maximum, "
+        "exp(x − max), §5.2)", "(出力スコアが ±50 程度の場合: 確率はやはり正しくなければなりません。"
+        "softmax は行の最大値を引いてから exp します(exp(x − max)、§5.2))"))
 
 
 def predict_check(ctx: ItemContext):
