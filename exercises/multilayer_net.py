@@ -14,6 +14,9 @@ How the checks work:
 * Initialisation is checked statistically per layer with the exact/Chernoff bounds of
   ``exercises.initialization`` (a correct draw fails a bound with probability ≤ 1e-11; the three
   init items check 2 nets × 3 layers × 3 bounds each, 54 bounds: < 1e-9 per grading).
+* Defaults are called too (``weight_init_std`` and ``activation`` not passed); ``params`` must hold exactly
+  W1, b1, …, WL, bL; ``last_layer`` is checked with ``dout`` ≠ 1 and with every score large; the arrays given to
+  predict / loss / accuracy / gradient / last_layer are read back (``MultiLayerNet.no_mutation``).
 * The training item runs the grader's own SGD: the student's ``gradient`` at the current
   parameters, the update computed here and written into the student's arrays, and the final
   parameters evaluated with the reference, here.
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from exercises.common import M, as_array, as_scalar, assert_close
+from exercises.common import M, as_array, as_scalar, assert_close, assert_unchanged, loss_in_band
 from exercises import mistakes as catalogue
 from exercises.initialization import check_mean_var
 from grader.compare import Fail, close_mask, fmt, match_variant
@@ -122,7 +125,7 @@ MISTAKES = (
     "sigmoid-backward-from-x", "relu-mask-inverted", "affine-dw-transpose", "affine-db-not-summed",
     "default-value-wrong", "loss-backward-ignores-dout", "loss-backward-dout-required", "bias-not-zero",
     "weight-init-std-ignored", "init-uses-n-out", "layers-hold-copies", "predict-returns-probabilities",
-    "accuracy-count"))
+    "accuracy-count", "softmax-no-max-shift"))
 _MISTAKE = {m.id: m for m in MISTAKES}
 
 # ---------------------------------------------------------------------------------------- numpy model
@@ -294,7 +297,16 @@ def _delta_slack_grad(params, x, t, cfg: Cfg) -> dict:
 def check_params(ctx: ItemContext):
     cfgs = (Cfg(4, (5,), 3), Cfg(6, (5, 4), 2, "sigmoid"), Cfg(3, (4, 5, 6), 2), Cfg(2, (3, 3, 3, 3, 3), 4))
     for cfg in cfgs:
-        _, _, params = _open(ctx, cfg)
+        _, P, params = _open(ctx, cfg)
+        extra = [str(k) for k in P.value if k not in params]
+        if extra:
+            have = ", ".join(repr(k) for k in extra)
+            raise Fail(M(f"{cfg.label(0.01)}.params has the extra key(s) {have}: with {len(cfg.hidden)} hidden "
+                         f"layer(s) it holds exactly W1, b1, …, W{cfg.depth}, b{cfg.depth} (an optimizer updates "
+                         "every key of params with grads[key], and gradient returns these keys only).",
+                         f"{cfg.label(0.01)}.params に余分なキー {have} があります。中間層が {len(cfg.hidden)} 層なら "
+                         f"W1, b1, …, W{cfg.depth}, b{cfg.depth} だけを持ちます(最適化手法は params のすべてのキーを "
+                         "grads[key] で更新し、gradient はこれらのキーだけを返します)。"))
         for i in range(1, cfg.depth + 1):
             bias = params[f"b{i}"]
             if np.any(bias != 0):
@@ -369,21 +381,58 @@ def _float(init, n_in, n_out):
 
 def check_predict(ctx: ItemContext):
     for cfg in (RELU_CFGS[1], SIGMOID_CFGS[1], RELU_CFGS[0]):
-        x, _, params = _data(ctx, cfg)
-        net, P, original = _open(ctx, cfg)
+        _check_predict(ctx, cfg)
+    # activation not passed: the default "relu" (EXERCISES.md: defaults are part of the contract)
+    _check_predict(ctx, RELU_CFGS[1], default_activation=True)
+
+
+def _check_predict(ctx: ItemContext, cfg: Cfg, default_activation: bool = False):
+    x, _, params = _data(ctx, cfg)
+    if default_activation:
+        kw = cfg.ctor()
+        del kw["activation"]
+        label = (f"MultiLayerNet(input_size={cfg.input_size}, hidden_size_list={list(cfg.hidden)}, "
+                 f"output_size={cfg.output_size})")
         b = ctx.batch()
-        _write(b, P, params)
-        y = b.method(net, "predict", x)
-        b.run()
-        expected = _ref_net(cfg, params).predict(x)
-        other = Cfg(cfg.input_size, cfg.hidden, cfg.output_size, "sigmoid" if cfg.activation == "relu" else "relu")
+        net = b.new("MultiLayerNet", **kw)
+        P = b.attr(net, "params")
         try:
-            assert_close(y.value, expected, M(f"predict(x) of {cfg.label()}", f"{cfg.label()} の predict(x)"),
-                         variants=ctx.variants(predict_returns_probabilities=softmax(expected),
-                                               activation_ignored=_ref_net(other, params).predict(x),
-                                               output_activation=sigmoid(expected)))
-        except Fail as f:
-            raise _not_shared(f, y.value, original, x, cfg) from None
+            b.run()
+        except StudentError as exc:
+            if exc.info.get("type") == "TypeError" and "argument" in exc.info.get("message", ""):
+                raise Fail(M(f"{label} (activation not given) raised TypeError: {exc.info.get('message', '')}. "
+                             'The signature is MultiLayerNet(input_size, hidden_size_list, output_size, '
+                             'activation="relu", weight_init_std=0.01): activation defaults to "relu".',
+                             f"{label}(activation の指定なし)が TypeError になりました: {exc.info.get('message', '')}。"
+                             'シグネチャは MultiLayerNet(input_size, hidden_size_list, output_size, '
+                             'activation="relu", weight_init_std=0.01) で、activation の既定値は "relu" です。'),
+                           mistake=_MISTAKE["default-value-wrong"]) from None
+            raise
+        original = _check_structure(P.value, cfg)
+    else:
+        label = cfg.label()
+        net, P, original = _open(ctx, cfg)
+    b = ctx.batch()
+    _write(b, P, params)
+    y = b.method(net, "predict", x)
+    b.run()
+    expected = _ref_net(cfg, params).predict(x)
+    other = Cfg(cfg.input_size, cfg.hidden, cfg.output_size, "sigmoid" if cfg.activation == "relu" else "relu")
+    try:
+        assert_close(y.value, expected, M(f"predict(x) of {label}", f"{label} の predict(x)"),
+                     context=M('(activation not given: the default "relu")', '(activation の指定なし: 既定値は "relu")')
+                     if default_activation else None,
+                     variants=ctx.variants(predict_returns_probabilities=softmax(expected),
+                                           activation_ignored=_ref_net(other, params).predict(x),
+                                           output_activation=sigmoid(expected)))
+    except Fail as f:
+        if default_activation and f.mistake is not None and f.mistake.id == "activation-ignored":
+            f.msg = f.msg + M('With activation="relu" passed explicitly your net is right: the default in your '
+                              '__init__ differs from the spec\'s activation="relu".',
+                              'activation="relu" を明示的に渡すと正しいので、__init__ の既定値が仕様の '
+                              'activation="relu" と違います。')
+            f.mistake = _MISTAKE["default-value-wrong"]
+        raise _not_shared(f, y.value, original, x, cfg) from None
 
 
 def check_loss(ctx: ItemContext):
@@ -435,9 +484,15 @@ def check_accuracy(ctx: ItemContext):
     except (TypeError, ValueError):
         pass
     pred = np.argmax(scores, axis=1)
-    right = set(ctx.rng.permutation(n)[:13].tolist())  # 13 of 20 rows right: accuracy 0.65
-    labels = np.array([pred[i] if i in right else (pred[i] + 1 + ctx.rng.integers(cfg.output_size - 1))
-                       % cfg.output_size for i in range(n)])
+    flat = int(np.argmax(scores))  # the arg-max over the whole array (axis forgotten)
+    for _ in range(200):
+        right = set(ctx.rng.permutation(n)[:13].tolist())  # 13 of 20 rows right: accuracy 0.65
+        labels = np.array([pred[i] if i in right else (pred[i] + 1 + ctx.rng.integers(cfg.output_size - 1))
+                           % cfg.output_size for i in range(n)])
+        # an arg-max without axis=1 (of t: row 0's label for every row; of the scores: one flat index) must not
+        # give 0.65 by chance
+        if np.mean(pred == labels[0]) != 0.65 and np.mean(labels == flat) != 0.65:
+            break
     t = np.eye(cfg.output_size)[labels]
     b = ctx.batch()
     acc = b.method(net, "accuracy", xr, t)
@@ -618,7 +673,8 @@ DOUT = 2.5
 
 def check_last_layer(ctx: ItemContext):
     """forward(scores, t); backward() (no argument: dout=1 is the default) and backward(2.5) on the same object
-    (EXERCISES.md: a loss layer's backward scales by the dout it is given)."""
+    (EXERCISES.md: a loss layer's backward scales by the dout it is given); then, on a new net, forward and
+    backward() with every score large (a SoftmaxWithLoss stays finite and right, EXERCISES.md §6)."""
     cfg = RELU_CFGS[0]
     s = ctx.randn(N_BATCH, cfg.output_size, scale=0.5)
     t = ctx.one_hot(N_BATCH, cfg.output_size)
@@ -667,6 +723,55 @@ def check_last_layer(ctx: ItemContext):
                                     f"backward(dout={DOUT}) が backward() と同じ dx を返しました。結果に dout を掛ける"
                                     "必要があります。")
         raise
+    _check_last_layer_large(ctx, cfg, label)
+
+
+# Every score large (EXERCISES.md §6, SoftmaxWithLoss: "a row [1000, 999, 998]"), positive and negative, with a
+# small spread: no probability underflows to 0, so a loss without δ (t·log y with δ = 0) stays finite too, and
+# exp without the row maximum subtracted gives inf/inf or 0/0.
+LARGE_S = np.array([[1000.0, 999.0, 998.0], [-1000.0, -998.0, -999.0], [500.0, 503.0, 501.0]])
+LARGE_T = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+
+
+def _check_last_layer_large(ctx: ItemContext, cfg: Cfg, label: str):
+    ref = RefSoftmaxWithLoss()
+    expected_loss = ref.forward(LARGE_S, LARGE_T)
+    expected_dx = ref.backward()
+    shifted = float(-np.sum(LARGE_T * np.log(ref.y + DELTA_MAX)) / 3)  # the largest valid δ
+    b = ctx.batch()
+    net = b.new("MultiLayerNet", **cfg.ctor())
+    last = b.attr(net, "last_layer", want=False)
+    loss = b.method(last, "forward", LARGE_S, LARGE_T)
+    dx = b.method(last, "backward")
+    b.run()
+    rows = "[[1000, 999, 998], [-1000, -998, -999], [500, 503, 501]]"
+    what = M(f"{label}.forward(scores, t) with the large scores {rows}",
+             f"大きなスコア {rows} での {label}.forward(scores, t)")
+    value = as_scalar(loss.value, what)
+    try:
+        finite = bool(np.isfinite(value) and np.all(np.isfinite(np.asarray(dx.value, dtype=float))))
+    except (TypeError, ValueError):
+        finite = True
+    context = (M("(with scores this large exp overflows to inf — or gives 0/0 for large negative ones: subtract "
+                 "each row's maximum before exp, §5.2)",
+                 "(スコアがこれほど大きいと exp が inf にあふれ、大きな負のスコアでは 0/0 になります。exp の前に"
+                 "行ごとの最大値を引きます。§5.2)")
+               if not finite else None)
+    mistake = None if finite else _MISTAKE["softmax-no-max-shift"]
+    if not loss_in_band(value, expected_loss, shifted):
+        try:
+            assert_close(value, expected_loss, what, context=context, atol=1e-5)
+        except Fail as fail:
+            fail.mistake = fail.mistake or mistake
+            raise
+    back = f"{label}.backward()"
+    try:
+        assert_close(dx.value, expected_dx, M(f"{back} after forward with the large scores {rows}",
+                                              f"大きなスコア {rows} での forward の後の {back}"),
+                     context=context)
+    except Fail as fail:
+        fail.mistake = fail.mistake or mistake
+        raise
 
 
 def _delta_slack_dx(scores, t) -> np.ndarray:
@@ -675,6 +780,40 @@ def _delta_slack_dx(scores, t) -> np.ndarray:
     y_t = np.sum(y * t, axis=1, keepdims=True)
     d = (y - t) / scores.shape[0]
     return np.abs(d * (y_t / (y_t + DELTA_MAX)) - d)
+
+
+def check_no_mutation(ctx: ItemContext):
+    """predict, loss, accuracy, gradient and last_layer.forward/backward leave the arrays they are given unchanged
+    (EXERCISES.md, general rules). The arrays are put into the worker once and read back after each call, so an
+    in-place change (``x -= x.max(...)`` on the scores, ``x[mask] = 0``) is visible; a call that raises is the
+    correctness items' business, its arguments are still read back."""
+    cfg = RELU_CFGS[1]
+    x, t, params = _data(ctx, cfg)
+    net, P, _ = _open(ctx, cfg)
+    b = ctx.batch()
+    _write(b, P, params)
+    last = b.attr(net, "last_layer", want=False)
+    b.run()
+    s = ctx.randn(N_BATCH, cfg.output_size, scale=0.5)
+    calls = [(net, f"{cfg.label()}.{m}", m, (x, t) if m != "predict" else (x,), ("x", "t"))
+             for m in ("predict", "loss", "accuracy", "gradient")]
+    calls.append((last, f"{cfg.label()}.last_layer", "forward", (s, t), ("scores", "t")))
+    for obj, label, method, args, names in calls:
+        b = ctx.batch()
+        refs = [b.const(a) for a in args]
+        b.method(obj, method, *refs, want=False)
+        if method == "forward":
+            b.method(obj, "backward", 1, want=False)
+        try:
+            b.run()
+        except StudentError:
+            pass
+        b = ctx.batch()
+        after = [b.read(r) for r in refs]
+        b.run()
+        call = f"{label}.{method}({', '.join(names[:len(args)])})" + ("; backward(1)" if method == "forward" else "")
+        for name, before, pending in zip(names, args, after):
+            assert_unchanged(before, pending.value, M(f"`{name}` of {call}", f"{call} の `{name}`"))
 
 
 # Training: blobs in 20 dimensions, 5 classes; 100 samples, full-batch SGD.
@@ -769,8 +908,9 @@ H_HE = M('"he" / "relu": layer l has variance 2/N_{l−1}, N_{l−1} = its numbe
 H_XAVIER = M('"xavier" / "sigmoid": layer l has variance 2/(N_{l−1} + N_l) (§7.2, not 1/N_{l−1}).',
              '"xavier" / "sigmoid": 第 l 層の分散は 2/(N_{l−1} + N_l)(§7.2。1/N_{l−1} ではありません)。')
 H_PREDICT = M("predict: x through the layers in order (Affine → activation → … → Affine); return the scores "
-              "BEFORE softmax.",
-              "predict: 層を順に通し(Affine → 活性化関数 → … → Affine)、ソフトマックスの前のスコアを返します。")
+              'BEFORE softmax. activation defaults to "relu".',
+              "predict: 層を順に通し(Affine → 活性化関数 → … → Affine)、ソフトマックスの前のスコアを返します。"
+              'activation の既定値は "relu" です。')
 H_LOSS = M("loss = last_layer.forward(predict(x), t): the mean cross-entropy over the batch.",
            "loss = last_layer.forward(predict(x), t): バッチ平均の交差エントロピー。")
 H_ACC = M("accuracy = mean(argmax(predict(x), axis=1) == argmax(t, axis=1)), a fraction in [0, 1].",
@@ -783,8 +923,14 @@ H_NUMCHK = M("Your gradient must agree with the numerical derivative of your own
              "gradient はあなた自身の loss の数値微分と一致する必要があります(勾配確認)。")
 H_LAYERS = M("self.layers: the layer objects in forward order (a list or an OrderedDict), without the loss layer.",
              "self.layers: 順伝播の順の層オブジェクト(リストか OrderedDict)。損失の層は含めません。")
-H_LAST = M("self.last_layer = SoftmaxWithLoss(): forward(scores, t) = mean cross-entropy; backward(1) = (y − t)/N.",
-           "self.last_layer = SoftmaxWithLoss(): forward(scores, t) = 交差エントロピーの平均、backward(1) = (y − t)/N。")
+H_LAST = M("self.last_layer = SoftmaxWithLoss(): forward(scores, t) = mean cross-entropy (softmax with each row's "
+           "maximum subtracted, finite for scores like 1000); backward(dout=1) = dout·(y − t)/N.",
+           "self.last_layer = SoftmaxWithLoss(): forward(scores, t) = 交差エントロピーの平均(ソフトマックスは行ごとの最大値を"
+           "引いて計算し、1000 のようなスコアでも有限)、backward(dout=1) = dout·(y − t)/N。")
+H_NOMUT = M("predict, loss, accuracy, gradient and last_layer must not write into the arrays they are given "
+            "(no `x -= np.max(x, ...)` on the scores): compute new arrays, or work on a copy.",
+            "predict、loss、accuracy、gradient と last_layer は渡された配列に書き込んではいけません(スコアに "
+            "`x -= np.max(x, ...)` などは不可)。新しい配列を作るか、コピーに対して操作します。")
 H_TRAIN = M("The layers must use the arrays of self.params, and gradient must be computed at their current values "
             "by backpropagation (vectorised).",
             "層は self.params の配列を使い、gradient はその時点の値で誤差逆伝播により(ベクトル化して)計算します。")
@@ -811,6 +957,7 @@ EXERCISE = Exercise(
         Item("MultiLayerNet.gradient_check", 1, check_gradient_numerical, H_NUMCHK, "5.3", kind="class"),
         Item("MultiLayerNet.layers", 1, check_layers, H_LAYERS, "5.3", kind="class"),
         Item("MultiLayerNet.last_layer", 1, check_last_layer, H_LAST, "5.3", kind="class"),
+        Item("MultiLayerNet.no_mutation", 0.5, check_no_mutation, H_NOMUT, "5.3", kind="class"),
         Item("MultiLayerNet.train", 2, check_train, H_TRAIN, "5.3", kind="class", timeout=8.0),
     ),
     mistakes=MISTAKES,

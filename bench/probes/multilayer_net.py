@@ -1,17 +1,22 @@
 """Differential probe of `multilayer-net` (EXERCISES.md §7) for bench/mutation_score.py.
 
 The whole contract of `MultiLayerNet(input_size, hidden_size_list, output_size, activation="relu",
-weight_init_std=0.01)` against reference/: params W1, b1, …, WL, bL (shapes, zero biases), the initial
+weight_init_std=0.01)` against reference/: params exactly W1, b1, …, WL, bL (shapes, zero biases), the initial
 weights' statistics per layer (the default 0.01, a float std, "he"/"relu" 2/n_in, "xavier"/"sigmoid"
 2/(n_in + n_out); 7σ bounds, so a correct draw practically never fails), the default activation
 (ReLU), predict / loss (any δ ≤ 1e-5 inside the log: a band) / accuracy / gradient on random inputs,
 batches of one, nets of one to six Affine layers, gradient called first on a fresh net and again after
 new values are written INTO the params arrays (the layers must share them), `layers` iterated in forward
 order gives the scores, `last_layer` a SoftmaxWithLoss (backward() and backward(dout) for dout ≠ 1,
-finite for large scores), inputs unchanged.
+finite and right for large scores), inputs unchanged (MultiLayerNet.no_mutation). `explain` names why each
+equivalent mutant of the corpus's correct files is equivalent (branches the contract never takes, the book's
+weight decay with λ = 0, a valid δ).
 """
 
 from __future__ import annotations
+
+import difflib
+import re
 
 import numpy as np
 
@@ -69,6 +74,9 @@ def _params(d, item, net, sizes):
     if not hasattr(p, "__getitem__") or any(k not in p for k in keys):
         d.add(item, f"params has not the keys {keys}")
         return None
+    extra = [k for k in p if k not in keys]
+    if extra:
+        d.add(f"{CLS}.params", f"params has the extra keys {extra}, expected exactly {keys}")
     for i in range(1, len(sizes)):
         for k, shape in ((f"W{i}", (sizes[i - 1], sizes[i])), (f"b{i}", (sizes[i],))):
             if np.shape(p[k]) != shape:
@@ -95,10 +103,10 @@ def _scalar(v):
 
 
 def _loss_band(scores, t):
-    e = np.exp(scores - scores.max(axis=1, keepdims=True))
-    y = e / e.sum(axis=1, keepdims=True)
+    z = scores - scores.max(axis=1, keepdims=True)
+    log_y = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # exact even where y underflows to 0
     n = scores.shape[0]
-    return -np.sum(t * np.log(y)) / n, -np.sum(t * np.log(y + DELTA_MAX)) / n
+    return -np.sum(t * log_y) / n, -np.sum(t * np.log(np.exp(log_y) + DELTA_MAX)) / n
 
 
 def _one_hot(labels, k):
@@ -194,7 +202,8 @@ def nets(cls, rng, d):
         k = sizes[-1]
         t = _one_hot(rng.integers(0, k, n), k)
         keep = copies(x, t)
-        net = _new(d, cls, f"{CLS}.params", sizes, **kw)
+        # activation not given: the default "relu", which predict shows first
+        net = _new(d, cls, f"{CLS}.params" if act else f"{CLS}.predict", sizes, **kw)
         if net is None:
             return
         if _params(d, f"{CLS}.params", net, sizes) is None or not _write(d, net, p):
@@ -218,7 +227,7 @@ def nets(cls, rng, d):
         if ok:
             d.check(f"{CLS}.accuracy", f"accuracy(x, t) {what} ({int(right.sum())} of {n} right)", _scalar(acc),
                     float(np.mean(labels == pred)))
-        d.unchanged(f"{CLS}.accuracy", "`t` of accuracy", keep_a[0], ta)
+        d.unchanged(f"{CLS}.no_mutation", "`t` of accuracy", keep_a[0], ta)
         _layers_chain(d, net, x, r.predict(x), what)
         # new values written into the same arrays (an optimizer's in-place update): the net must see them
         if not _write(d, net, p2):
@@ -232,8 +241,8 @@ def nets(cls, rng, d):
             d.band(f"{CLS}.loss", f"loss(x, t) {what}, new params", _scalar(v), *_loss_band(r2.predict(x), t))
         # a second gradient on the same net and the same params (state left from the first)
         _grad(d, net, x, t, r2, what + ", called twice")
-        d.unchanged(f"{CLS}.gradient", f"`x` {what}", keep[0], x)
-        d.unchanged(f"{CLS}.gradient", f"`t` {what}", keep[1], t)
+        d.unchanged(f"{CLS}.no_mutation", f"`x` {what}", keep[0], x)
+        d.unchanged(f"{CLS}.no_mutation", f"`t` {what}", keep[1], t)
 
 
 # ---------------------------------------------------------------------------------------- last_layer
@@ -241,17 +250,20 @@ def nets(cls, rng, d):
 
 def last_layer(cls, rng, d):
     item = f"{CLS}.last_layer"
-    for n, k, big in ((5, 3, False), (1, 4, False), (4, 3, True)):
+    for n, k, big in ((5, 3, False), (1, 4, False), (4, 3, True), (3, 3, True)):
         s = rng.standard_normal((n, k)) * 2
-        if big:
-            s = s + 1000.0  # every score large (a row like [1000, 999, 998]): finite and right
         t = _one_hot(rng.integers(0, k, n), k)
+        if big and n == 3:  # EXERCISES.md §6: finite and right when every score is large (no probability 0)
+            s = np.array([[1000.0, 999.0, 998.0], [-1000.0, -998.0, -999.0], [500.0, 503.0, 501.0]])
+            t = np.eye(3)[[0, 1, 2]]
+        elif big:
+            s = s + 1000.0  # every score large
         exact = RefSoftmaxWithLoss()
         loss_exact = exact.forward(s, t)
         dx1 = exact.backward(1)
         band = _loss_band(s, t)
         for dout in (None, 1.0, 2.5, -0.7, 0.0):
-            net = _new(d, cls, item, (3, 4, k))
+            net = _new(d, cls, item, (3, 4, k), activation="relu")
             if net is None:
                 return
             layer = getattr(net, "last_layer", None)
@@ -270,8 +282,8 @@ def last_layer(cls, rng, d):
             if ok:
                 d.check(item, f"last_layer.backward({'' if dout is None else dout}) for s {s.shape}"
                               f"{', large' if big else ''}", dx, dx1 * (1.0 if dout is None else dout))
-            d.unchanged(item, "`s` (forward argument)", keep[0], s)
-            d.unchanged(item, "`t` (forward argument)", keep[1], t)
+            d.unchanged(f"{CLS}.no_mutation", "`s` (last_layer.forward argument)", keep[0], s)
+            d.unchanged(f"{CLS}.no_mutation", "`t` (last_layer.forward argument)", keep[1], t)
 
 
 def probe(ns, rng):
@@ -285,3 +297,49 @@ def probe(ns, rng):
     last_layer(cls, rng, d)
     return d
 
+
+
+# ---------------------------------------------------------------------------------------- equivalent mutants
+
+
+def _near(m, text: str, before: int = 1, after: int = 3) -> bool:
+    """``text`` occurs on the first changed line of ``m.original`` or on the lines around it (``m.original`` is
+    the source the mutants were made from, not the file, so its line numbers are found by a diff)."""
+    lines, mutated = m.original.splitlines(), m.source.splitlines()
+    first = next((tag[1] for tag in difflib.SequenceMatcher(None, lines, mutated, autojunk=False).get_opcodes()
+                  if tag[0] != "equal"), None)
+    if first is None:
+        return False
+    return any(text in ln for ln in lines[max(0, first - before):first + after])
+
+
+def explain(m, old, new):
+    o, n = old or "", new or ""
+    if "weight_decay" in o or (o.startswith("for idx in range") and _near(m, "weight_decay +=", 0, 3)):
+        return ("the book's weight decay, multiplied by weight_decay_lambda = 0 (its default; the contract's "
+                "MultiLayerNet has no such argument)")
+    if o in ("x = x - np.max(x)",) or o.startswith("return np.exp(x) / np.sum(np.exp(x))"):
+        return "softmax's 1-D branch (a single sample as a vector); the net always passes 2-D scores"
+    if "y.ndim == 1" in o or "reshape(1, t.size)" in o or "reshape(1, y.size)" in o:
+        return "cross_entropy_error's 1-D branch; the net always passes 2-D y and t"
+    if ("self.t] -=" in o or o in ("dx = dx / batch_size", "dx = self.y.copy()") or "np.eye(x.shape[1])[t]" in o
+            or "t.ndim != 1" in o):
+        return "inside the optional label-index branch (t of shape (N,)); the contract passes one-hot t"
+    if "original_x_shape" in o or "x.reshape(x.shape[0], -1)" in o:
+        return "the book's reshape for image tensors; the contract's x is already (N, D)"
+    if "self.layers['Activation_function'" in o:
+        return "the key of a layer in the OrderedDict; the contract only iterates over layers"
+    if "np.log(" in o and re.search(r"1e-0[78]", o):
+        return "δ inside the log set to 0, 2δ or −δ (δ ≤ 1e-7): within the tolerance, the contract's probabilities are ≥ 0.01"
+    if m.kind == "function" and "min(" in n and "max(" in o:
+        return ("softmax shifted by the row minimum instead of the maximum: shift-invariant, and exp(x − min) only "
+                "overflows for a row spread > 709, beyond the contract's large scores (no probability 0)")
+    if "axis=-1" in o and "axis=1" in n:
+        return "axis=-1 and axis=1 are the same axis of the 2-D scores"
+    if m.kind == "comparison" and ("self.mask = x <= 0" in o or "self.x > 0" in o or "(x > 0).astype" in o):
+        return ("the ReLU mask differs only where a hidden pre-activation is exactly 0, a kink the net's gradient "
+                "is never taken at (the grader's and the probe's parameters keep pre-activations away from 0)")
+    if m.kind == "copy-dropped" and o == "out = x.copy()":
+        return ("Relu then writes into its input, which in the net is always the previous Affine's fresh output, "
+                "never an array the caller passed")
+    return None
