@@ -724,6 +724,40 @@ def check_last_layer(ctx: ItemContext):
                                     "必要があります。")
         raise
     _check_last_layer_large(ctx, cfg, label)
+    _check_last_layer_delta(ctx, cfg, label)
+
+
+def _check_last_layer_delta(ctx: ItemContext, cfg: Cfg, label: str):
+    """The target's probability ≈ 0.013 in every row (all probabilities in [0.01, 0.99]): there a δ inside the log
+    moves the loss by ≈ δ/0.013, so the valid band δ ∈ [0, 1e-5] is wider than the tolerance and a δ outside it
+    (2e-5, −1e-5) is not."""
+    k = cfg.output_size
+    s = np.zeros((N_BATCH, k))
+    t = np.zeros((N_BATCH, k))
+    for i in range(N_BATCH):
+        target, big, third = ctx.rng.permutation(k)[:3]
+        s[i] = ctx.rng.uniform(-3, 3)
+        s[i, big] += 4.3 + ctx.rng.uniform(-0.1, 0.1)
+        s[i, third] += ctx.rng.uniform(-0.1, 0.1)
+        t[i, target] = 1.0
+    ref = RefSoftmaxWithLoss()
+    exact = ref.forward(s, t)
+    shifted = float(-np.sum(t * np.log(ref.y + DELTA_MAX)) / N_BATCH)
+    b = ctx.batch()
+    net = b.new("MultiLayerNet", **cfg.ctor())
+    last = b.attr(net, "last_layer", want=False)
+    loss = b.method(last, "forward", s, t)
+    b.run()
+    what = M(f"{label}.forward(scores, t) with the target's probability ≈ 0.013 in every row",
+             f"各行の正解クラスの確率が約 0.013 のときの {label}.forward(scores, t)")
+    value = as_scalar(loss.value, what)
+    if not loss_in_band(value, exact, shifted):
+        raise Fail(M(f"{what.en} is {fmt(value)}; expected between {fmt(shifted)} (δ = 1e-5 inside the log) and "
+                     f"{fmt(exact)} (no δ). A δ inside the log may be anything from 0 to 1e-5 (docs/exercises.md, general rules); yours "
+                     "is outside that range (or the loss is not the mean cross-entropy).",
+                     f"{what.ja} は {fmt(value)} ですが、期待値は {fmt(shifted)}(log の中の δ = 1e-5)から "
+                     f"{fmt(exact)}(δ なし)の間です。log の中の δ は 0 から 1e-5 までです(docs/exercises.md の共通のきまり)。あなたの δ は"
+                     "その範囲の外です(または損失が交差エントロピーの平均ではありません)。"))
 
 
 # Every score large (EXERCISES.md §6, SoftmaxWithLoss: "a row [1000, 999, 998]"), positive and negative, with a

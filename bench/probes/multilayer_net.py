@@ -329,8 +329,9 @@ def explain(m, old, new):
         return "the book's reshape for image tensors; the contract's x is already (N, D)"
     if "self.layers['Activation_function'" in o:
         return "the key of a layer in the OrderedDict; the contract only iterates over layers"
-    if "np.log(" in o and re.search(r"1e-0[78]", o):
-        return "δ inside the log set to 0, 2δ or −δ (δ ≤ 1e-7): within the tolerance, the contract's probabilities are ≥ 0.01"
+    if "np.log(" in o and re.search(r"1e-0[5-8]", o):
+        return ("δ inside the log changed to another valid value: 0 … 1e-5, or ±1e-7/±1e-8 (inside the tolerance, the "
+                "contract's probabilities are ≥ 0.01)")
     if m.kind == "function" and "min(" in n and "max(" in o:
         return ("softmax shifted by the row minimum instead of the maximum: shift-invariant, and exp(x − min) only "
                 "overflows for a row spread > 709, beyond the contract's large scores (no probability 0)")
