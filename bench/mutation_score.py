@@ -475,13 +475,33 @@ def differential(exercise: str, source: str, seed: int = 0, timeout: float = PRO
     return result if result is not None else [("(probe)", f"no answer within {timeout:.0f} s (a loop that never ends?)")]
 
 
+def _small_constants(code: str | None) -> list[float]:
+    """The small positive float literals of a line (the δ/ε candidates): 1e-07, 2e-05, 0.0001 …"""
+    out = []
+    for lit in re.findall(r"(?<![\w.])(\d+(?:\.\d*)?(?:e-?\d+)?)", code or ""):
+        try:
+            v = float(lit)
+        except ValueError:
+            continue
+        if 0 < v < 1e-3:
+            out.append(v)
+    return out
+
+
 GENERIC_REASONS = [
     (lambda m, o, n: m.kind == "statement-deleted" and re.fullmatch(r"self\.\w+ = None", o or ""),
      "an attribute initialised to None that forward sets before any use"),
     (lambda m, o, n: m.kind == "statement-deleted" and re.fullmatch(r"(self\.)?\w+ = (None|\{\}|\[\])", o or ""),
      "an initialisation that is overwritten before use"),
     (lambda m, o, n: m.kind in ("constant", "default") and re.search(r"1e-0?[5-9]|1e-1\d|10e-", o or "")
-     and not re.search(r"\b0\.0\b", n or ""), "δ/ε changed but still a valid small value (≤ 1e-5) for the contract"),
+     and _small_constants(n) and max(_small_constants(n)) <= 1e-5,
+     "δ/ε changed but still a valid small value (≤ 1e-5) for the contract"),
+    (lambda m, o, n: m.kind in ("constant", "default") and re.search(r"1e-0?[5-9]|1e-1\d|10e-", o or "")
+     and _small_constants(n) and max(_small_constants(n)) < 1e-4,
+     "δ/ε changed to just above 1e-5: the answers stay within the spec's tolerance (1e-4 relative) of the δ = 1e-5 ones"),
+    (lambda m, o, n: m.kind in ("constant", "default") and _small_constants(o) and re.search(r"\b0\.0\b", n or "")
+     and len(_small_constants(n)) < len(_small_constants(o)),
+     "δ/ε set to 0: also valid (δ ≤ 1e-5) where no log 0 or division by zero is reached on the contract's inputs"),
     (lambda m, o, n: m.kind == "axis" and "axis=-1" in (o or "") and "axis=1" not in (o or ""),
      "axis=-1 and the other axis coincide on the arrays of the contract"),
     (lambda m, o, n: m.kind == "comparison" and re.search(r"[<>]=? ?0(\.0)?\b", o or "")

@@ -122,7 +122,7 @@ def sigmoid_loss(ns, rng, d):
 
 def softmax_loss(ns, rng, d):
     cases = [(rng.standard_normal((6, 4)) * 0.5, one_hot(rng, 6, 4)), (rng.standard_normal((1, 3)), one_hot(rng, 1, 3)),
-             (np.array([[1000.0, 999.0, 998.0], [-1000.0, 0.0, 1000.0], [5.0, 1.0, -2.0]]),
+             (np.array([[1000.0, 999.0, 998.0], [-1000.0, -998.0, -999.0], [5.0, 1.0, -2.0]]),
               np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]))]
     for x, t in cases:
         r = ref.SoftmaxWithLoss()
