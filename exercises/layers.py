@@ -115,7 +115,10 @@ def affine_no_mutation(ctx: ItemContext):
 # ------------------------------------------------------------------ Sigmoid / Relu
 
 def sigmoid_forward(ctx: ItemContext):
-    x = np.concatenate([ctx.randn(3, 4, scale=3.0), np.array([[-1000.0, -50.0, 50.0, 1000.0]])])
+    # fixed values on both sides of 0 and of ±1 as well: a branch on the sign (x >= 0, a stable form) is
+    # exercised on every seed, not only when the random draw happens to fall there
+    x = np.concatenate([ctx.randn(3, 4, scale=3.0), np.array([[-1000.0, -50.0, 50.0, 1000.0],
+                                                              [-2.5, -0.7, -0.2, 0.0], [0.2, 0.5, 0.9, 2.5]])])
     with np.errstate(over="ignore", invalid="ignore"):
         overflowing = np.exp(x) / (1 + np.exp(x))  # inf/inf = nan at x = 1000
     check_forward(ctx, "Sigmoid", {}, (x,), sigmoid(x), variants=ctx.variants(sigmoid_overflow=overflowing))
