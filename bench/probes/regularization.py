@@ -20,6 +20,7 @@ another for the running ones (the four corners, as the grading does), and any δ
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import numpy as np
@@ -492,15 +493,29 @@ def probe(ns, rng):
 
 
 def explain(m, old, new):
-    old = old or ""
+    old, new = old or "", new or ""
     if any(s in old for s in ("1e-7", "1e-07", "1e-8", "1e-08", "10e-7", "1e-5", "1e-05")):
         return "δ/ε changed within (0, 1e-5]: a valid variant"
-    if "np.max(x" in old and "np.max" not in (new or ""):
-        return "softmax without the max shift: it only overflows for scores beyond ~700, which the net never produces"
+    if ("eps" in old and "eps" not in new) or ("+ 0.0" in old and "- 0.0" in new):
+        return "ε = 0 in batch normalisation: inside the valid range [0, 1e-5]"
+    if re.search(r"max\(x|x\.max\(", old):
+        return ("the shift of softmax (by the row max, the global max, +max or none): softmax is shift-invariant; "
+                "only exp's overflow differs, at scores the net never produces")
+    if "axis=-1" in old and "axis=1" in new:
+        return "axis=-1 and axis=1 coincide on the net's (N, K) scores"
+    if "def backward(self, dout" in old:
+        return "the loss layer's own default of dout: the net always passes dout = 1"
+    if re.search(r"self\.(momentum|running_mean|running_var) = ", old):
+        return "a constructor argument of the batch-norm layer the net never passes (its default is used)"
+    if "'Activation_function'" in old:
+        return "the key of an activation layer in the ordered dict, which nothing reads"
     if "def __init__(self, dropout_ratio" in old:
         return "the Dropout layer's own default: the net always passes dropout_ratio"
-    if "ndim" in old or "t.size" in old or "y.size" in old or "N, -1" in old or "x.shape[0], -1" in old:
+    if any(k in old for k in ("ndim", "t.size", "y.size", "N, -1", "x.shape[0], -1", "N, C, H, W",
+                              "self.input_shape)", "self.original_x_shape)")):
         return "a branch or reshape for a single sample or 4-D input: the net only passes (N, D) batches"
+    if m.kind == "statement-deleted" and re.fullmatch(r"self\.\w+ = \w+", old):
+        return "an attribute stored but never read"
     if "self.t] -= 1" in old or "dx = dx / batch_size" in old or "np.eye(x.shape[1])[t]" in old:
         return "inside the label-index branch (t of shape (N,)): the contract passes one-hot t"
     return None
