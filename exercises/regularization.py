@@ -619,6 +619,57 @@ def check_net_accuracy(ctx: ItemContext):
     assert_close(got, expected, M(f"{cfg.label()}.accuracy(x, t) (one-hot t, 20 samples)",
                                   f"{cfg.label()}.accuracy(x, t)(one-hot の t、20 データ)"), rtol=1e-9, atol=1e-9,
                  variants={_MISTAKE["accuracy-count"]: expected * 20})
+    _check_accuracy_test_mode(ctx)
+
+
+def _check_accuracy_test_mode(ctx: ItemContext):
+    """accuracy is a test-time measure: with batch normalisation after training calls it uses the running
+    statistics (predict(x, train_flg=False)). The batch is drawn so that the batch statistics move the
+    arg-max of at least 3 of its 20 rows, and t is the test-time arg-max (100 % right)."""
+    cfg = Cfg(5, (6, 4), 4, use_batchnorm=True)
+    found = False
+    for _ in range(40):  # a net and a test batch; each try is cheap (reference forwards only)
+        x, _, values = _draw(ctx, cfg, n=20)
+        history = cfg.reference(values)
+        for _ in range(2):
+            history.predict(x, train_flg=True)
+        for _ in range(25):
+            x2 = ctx.randn(20, cfg.input_size)
+            scores = history.predict(x2, train_flg=False)
+            top2 = np.sort(scores, axis=1)[:, -2:]
+            as_train = np.argmax(cfg.reference(values).predict(x2, train_flg=True), axis=1)
+            if (np.min(top2[:, 1] - top2[:, 0]) >= 1e-3 * (1 + np.abs(top2).max())
+                    and np.sum(as_train != np.argmax(scores, axis=1)) >= 3):
+                found = True
+                break
+        if found:
+            break
+    else:  # pragma: no cover - practically impossible
+        raise AssertionError("could not draw a test batch for accuracy")
+    t = np.eye(4)[np.argmax(scores, axis=1)]
+    net, P, _ = _open(ctx, cfg)
+    b = ctx.batch()
+    _write(b, P, values)
+    for _ in range(2):
+        b.method(net, "predict", x, train_flg=True, want=False)
+    own = b.method(net, "predict", x2, train_flg=False)
+    acc = b.method(net, "accuracy", x2, t)
+    b.run()
+    try:  # judged on the student's own test-time predict, as above
+        own_scores = np.asarray(own.value, dtype=float)
+        scores = own_scores if own_scores.shape == scores.shape and np.all(np.isfinite(own_scores)) else scores
+    except (TypeError, ValueError):
+        pass
+    expected = float(np.mean(np.argmax(scores, axis=1) == np.argmax(t, axis=1)))
+    label = f"{cfg.label()}.accuracy(x, t)"
+    assert_close(as_scalar(acc.value, M(label, label)), expected,
+                 M(f"{label} after two calls of predict(x, train_flg=True)",
+                   f"predict(x, train_flg=True) を 2 回呼んだ後の {label}"), rtol=1e-9, atol=1e-9,
+                 context=M("(accuracy measures the test-time prediction: predict(x, train_flg=False), which "
+                           "normalises with the running statistics)",
+                           "(accuracy はテスト時の予測で測ります: predict(x, train_flg=False)。移動平均・移動分散で"
+                           "正規化します)"),
+                 variants={_MISTAKE["accuracy-count"]: expected * 20})
 
 
 def _decay(ctx: ItemContext) -> float:
