@@ -359,7 +359,7 @@ def grade(m: Mutant) -> dict:
     from grader.engine import grade_source
     from grader.options import GradeOptions
 
-    options = GradeOptions(statement_budget=0.3, submission_timeout=GRADE_TIMEOUT)
+    options = GradeOptions(statement_budget=0.3, submission_timeout=GRADE_TIMEOUT, stop_at_first_loss=True)
     t0 = time.monotonic()
     report = grade_source(get(m.exercise), m.source.encode(), m.file, options)
     lost = {i.id: (i.mistake.id if i.mistake else None) for i in report.items if i.score < i.max_score}

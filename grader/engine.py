@@ -144,6 +144,8 @@ def grade_loaded(exercise: Exercise, loaded: LoadedSubmission, report: Report, o
                     ja=f"提出物全体の実行時間の上限 {options.submission_timeout:g} 秒を超えたため採点できませんでした。")))
                 continue
             report.items.append(run_item(exercise, item, session, seed, options, variant, answers))
+            if options.stop_at_first_loss and report.items[-1].score < report.items[-1].max_score:
+                break
         report.output = "".join(session.output)[:options.output_cap]
 
 

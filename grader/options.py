@@ -117,6 +117,8 @@ class GradeOptions:
     sandbox: dict = dataclasses.field(default_factory=_DEFAULTS.sandbox_options)
     student: str | None = None
     variants: object | None = dataclasses.field(default=None, repr=False)
+    # stop after the first item that loses points (bench/mutation_score.py: "killed" is all it needs to know)
+    stop_at_first_loss: bool = False
 
     def job_config(self) -> JobConfig:
         return JobConfig(limits=dict(self.limits), budget=self.statement_budget,

@@ -241,6 +241,39 @@ def _ref(x):
 STARVED_MAX = 3.0  # an item's wall-time limit grows by its CPU-wait time, up to this many times the limit
 
 
+def _own_runqueue_wait() -> float | None:
+    """Seconds this grader thread has spent runnable but waiting for a CPU (None where unreadable)."""
+    try:
+        with open("/proc/thread-self/schedstat", "rb") as fh:
+            return int(fh.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class Budget:
+    """A time budget over many round trips (a training loop): ``seconds`` of wall time plus the time the
+    student process and this grader thread waited for a CPU, up to STARVED_MAX × ``seconds``.
+    ``remaining()`` is what is left now (≤ 0: spent)."""
+
+    def __init__(self, session: "Session", seconds: float):
+        self.session, self.seconds = session, seconds
+        self.start = time.monotonic()
+        self.student0, self.own0 = session._runqueue_wait(), _own_runqueue_wait()
+        self.pid = session.pid
+
+    def waited(self) -> float:
+        own = _own_runqueue_wait()
+        total = max(0.0, own - self.own0) if own is not None and self.own0 is not None else 0.0
+        student = self.session._runqueue_wait()
+        if student is not None and self.student0 is not None and self.session.pid == self.pid:
+            total += max(0.0, student - self.student0)
+        return total
+
+    def remaining(self) -> float:
+        end = self.start + min(self.seconds * STARVED_MAX, self.seconds + self.waited())
+        return end - time.monotonic()
+
+
 class Session:
     """One submission's student process.  Use as a context manager."""
 
