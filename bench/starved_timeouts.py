@@ -8,6 +8,12 @@ default (the limit extended by the time the student process waited for a CPU). R
 of each and the wall time of the gradings.
 
     .venv/bin/python bench/starved_timeouts.py --n 20 --hogs 6
+
+Caveat (measured 2026-12-07): busy processes started here did not starve the student process much — with
+14 of them on 2 cores the item still took ~3.6 s in both configurations, 0 timeouts — presumably because
+the student process runs in a cgroup of its own and the kernel shares CPU between cgroups first. The
+false timeouts the extension removes came from load outside this process tree (other sessions' test
+suites: load 10–25), which this script cannot produce; the figures are in bench/README.md.
 """
 
 from __future__ import annotations
