@@ -6,6 +6,7 @@ import numpy as np
 
 from exercises.common import (M, Fail, assert_close, check_forward, check_loss_backward, check_no_mutation,
                               fwd_msg, loss_in_band, loss_scalar, run_loss_backward)
+from grader.compare import fmt
 from grader.context import ItemContext
 from grader.spec import Exercise, Item
 from reference import layers as ref
@@ -252,10 +253,38 @@ def softmax_loss_forward(ctx: ItemContext):
     expected = r.forward(x, t)
     wrong = _softmax_mistakes(x, t)
     value = loss_scalar(loss.value, "SoftmaxWithLoss")
-    if loss_in_band(value, expected, -np.sum(t * np.log(r.y + DELTA_MAX)) / 6):
-        return
-    assert_close(value, expected, fwd_msg("SoftmaxWithLoss"),
-                 variants=ctx.variants(ce_sum_not_mean=6 * expected, softmax_wrong_axis=wrong["softmax_wrong_axis"][0]))
+    if not loss_in_band(value, expected, -np.sum(t * np.log(r.y + DELTA_MAX)) / 6):
+        assert_close(value, expected, fwd_msg("SoftmaxWithLoss"),
+                     variants=ctx.variants(ce_sum_not_mean=6 * expected,
+                                           softmax_wrong_axis=wrong["softmax_wrong_axis"][0]))
+    _softmax_loss_small_target(ctx)
+
+
+def _softmax_loss_small_target(ctx: ItemContext) -> None:
+    """Every target probability ≈ 0.011 (the low end of the spec's [0.01, 0.99]): there δ inside the log
+    shows, so the loss must lie between the exact value and the one with δ = 1e-5 (every valid δ gives a
+    value in between; δ = 2e-5 or log(y − δ) do not)."""
+    n, k = 4, 3
+    x = ctx.randn(n, k, scale=0.3)
+    t = ctx.one_hot(n, k)
+    target = t.argmax(axis=1)
+    rows = np.arange(n)
+    others = np.exp(x).sum(axis=1) - np.exp(x[rows, target])
+    x[rows, target] = np.log(0.011 / 0.989 * others)
+    b = ctx.batch()
+    loss = b.method(b.new("SoftmaxWithLoss"), "forward", x, t)
+    b.run()
+    r = ref.SoftmaxWithLoss()
+    expected = r.forward(x, t)
+    value = loss_scalar(loss.value, "SoftmaxWithLoss")
+    shifted = -np.sum(t * np.log(r.y + DELTA_MAX)) / n
+    if not loss_in_band(value, expected, shifted):
+        raise Fail(M(f"forward(x, t) with every target probability ≈ 0.011 returned {fmt(value)}; expected a "
+                     f"value between {fmt(shifted)} (δ = 1e-5 inside the log, the largest valid δ) and "
+                     f"{fmt(expected)} (no δ): −Σ t log(y + δ) / N with 0 ≤ δ ≤ 1e-5 (§5.1).",
+                     f"目標クラスの確率がどれも約 0.011 のとき forward(x, t) は {fmt(value)} を返しました。"
+                     f"{fmt(shifted)}(log の中の δ = 1e-5、許される最大の δ)から {fmt(expected)}(δ なし)の間の"
+                     "はずです: −Σ t log(y + δ) / N(0 ≤ δ ≤ 1e-5)(§5.1)。"))
 
 
 def softmax_loss_backward(ctx: ItemContext):
