@@ -1,6 +1,8 @@
 # gradient returns the weights' gradients only (no b1, b2, ...).
 # expect-fail: MultiLayerNet.gradient, MultiLayerNet.gradient_check, MultiLayerNet.train
 # expect-mistake: MultiLayerNet.gradient=gradient-missing-bias
+# expect-mistake: MultiLayerNet.gradient_check=gradient-missing-bias
+# expect-mistake: MultiLayerNet.train=gradient-missing-bias
 import numpy as np
 from collections import OrderedDict
 

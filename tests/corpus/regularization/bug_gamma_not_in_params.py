@@ -1,6 +1,11 @@
 # gamma and beta are kept in the batch-norm layers only, not in params (and not in the gradient).
 # expect-fail: MultiLayerNetExtend.params, MultiLayerNetExtend.predict, MultiLayerNetExtend.accuracy, MultiLayerNetExtend.loss, MultiLayerNetExtend.gradient, MultiLayerNetExtend.training
 # expect-mistake: MultiLayerNetExtend.params=bn-params-missing
+# expect-mistake: MultiLayerNetExtend.predict=bn-params-missing
+# expect-mistake: MultiLayerNetExtend.accuracy=bn-params-missing
+# expect-mistake: MultiLayerNetExtend.loss=bn-params-missing
+# expect-mistake: MultiLayerNetExtend.gradient=bn-params-missing
+# expect-mistake: MultiLayerNetExtend.training=bn-params-missing
 # 2-10 正則化に関する総合演習: 「ゼロから作る Deep Learning」の common/ を一つのファイルにまとめ、
 # 重み減衰をテキストの形 λΣ‖W‖²(勾配 2λW)、Xavier をテキストの分散 2/(n_in + n_out) にしたもの
 from collections import OrderedDict

@@ -1,6 +1,7 @@
 # MultiLayerNetExtend.predict(x, train_flg=True) as the default (issue 12: defaults are part of the contract)
 # expect-fail: MultiLayerNetExtend.predict, MultiLayerNetExtend.dropout
 # expect-mistake: MultiLayerNetExtend.predict=train-flg-default-true
+# expect-mistake: MultiLayerNetExtend.dropout=dropout-at-test
 # 2-10 正則化に関する総合演習: 「ゼロから作る Deep Learning」の common/ を一つのファイルにまとめ、
 # 重み減衰をテキストの形 λΣ‖W‖²(勾配 2λW)、Xavier をテキストの分散 2/(n_in + n_out) にしたもの
 from collections import OrderedDict
