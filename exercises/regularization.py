@@ -55,7 +55,7 @@ from exercises.dropout import INVERTED, MISTAKES as DROPOUT_MISTAKES
 from exercises.initialization import MISTAKES as INIT_MISTAKES
 from exercises.initialization import check_mean_var
 from exercises.optimizers import EXERCISE as OPTIMIZERS
-from grader.compare import Fail, fmt
+from grader.compare import Fail, check_shape, fmt
 from grader.context import ItemContext
 from grader.runner.session import Budget, StudentTimeout
 from grader.spec import Exercise, Item, Mistake
@@ -957,7 +957,43 @@ def check_net_dropout(ctx: ItemContext):
     assert_close(got.value, cfg.reference(values).predict(x),
                  M(f"{cfg.label()}.predict(x) (the default dropout_ratio is 0.5: test-time outputs scaled by 0.5)",
                    f"{cfg.label()}.predict(x)(dropout_ratio の既定値は 0.5。テスト時の出力は 0.5 倍)"))
+    _check_dropout_fraction(ctx, p)
     _check_dropout_backward(ctx, p)
+
+
+def _check_dropout_fraction(ctx: ItemContext, p: float):
+    """In training a unit is dropped with probability dropout_ratio and kept unchanged otherwise: with W1 = 0,
+    b1 = c > 0, W2 = I and b2 = 0 the scores of predict(x, train_flg=True) are c·mask itself. 1 000 units: the
+    share dropped must be p within 6 standard deviations (a correct net fails with probability ~1e-9); a mask
+    that keeps with probability p instead (rand < p) drops 1 − p."""
+    h, n = 20, 50
+    cfg = Cfg(3, (h,), h, use_dropout=True, dropout_ratio=p)
+    c = ctx.rng.uniform(0.5, 2.0, h)
+    values = {"W1": np.zeros((3, h)), "b1": c, "W2": np.eye(h), "b2": np.zeros(h)}
+    x = ctx.randn(n, 3)
+    net, P, _ = _open(ctx, cfg)
+    b = ctx.batch()
+    _write(b, P, values)
+    y = b.method(net, "predict", x, train_flg=True)
+    b.run()
+    label = f"{cfg.label()}.predict(x, train_flg=True) with W1 = 0, b1 = c > 0, W2 = I, b2 = 0"
+    arr = as_array(y.value, M(label, label))
+    check_shape(arr, (n, h), M(label, label))
+    dropped = np.isclose(arr, 0.0, atol=1e-9)
+    kept = np.isclose(arr, c, rtol=1e-6, atol=1e-9)
+    if not np.all(dropped | kept):
+        i, j = np.argwhere(~(dropped | kept))[0]
+        raise Fail(M(f"{label}: every output must be c (unit kept) or 0 (dropped), but [{i}, {j}] is {fmt(arr[i, j])} "
+                     f"with c = {fmt(c[j])}: in training the kept units pass unchanged (§9.2).",
+                     f"{label}: 出力はどれも c(残したニューロン)か 0(消去したニューロン)のはずですが、[{i}, {j}] が "
+                     f"{fmt(arr[i, j])}(c = {fmt(c[j])})です。学習時、残したニューロンはそのまま通します(§9.2)。"))
+    share = float(dropped.mean())
+    sd = np.sqrt(p * (1 - p) / dropped.size)
+    if abs(share - p) > 6 * sd:
+        raise Fail(M(f"{label}: {share:.3f} of the {dropped.size} units were dropped; dropout_ratio={p:g} drops each "
+                     f"unit with probability {p:g} (a mask that keeps it with probability {p:g} drops {1 - p:g}), §9.2.",
+                     f"{label}: {dropped.size} 個のうち {share:.3f} の割合のニューロンが消去されました。dropout_ratio={p:g} "
+                     f"では各ニューロンを確率 {p:g} で消去します(確率 {p:g} で残すマスクだと {1 - p:g} が消えます)。§9.2。"))
 
 
 def _check_dropout_backward(ctx: ItemContext, p: float):
