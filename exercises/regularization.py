@@ -589,6 +589,41 @@ def check_net_predict(ctx: ItemContext):
                                    variants=variants)
             except Fail as fail:
                 raise _stale_note(fail, got.value, cfg, original, xs, flag, values) from None
+    _check_predict_small_variance(ctx)
+
+
+def _check_predict_small_variance(ctx: ItemContext):
+    """Batch norm where ε shows: every feature's batch variance is 1e-3 (running variance 1.9e-4 after two
+    training calls), so only an ε in [0, 1e-5] keeps the output inside the envelope of the ε corners; a
+    negative ε (var − 1e-6) or a larger one falls outside. One hidden layer and W2 = I make every score
+    relu(γ·x̂ + β) + b2 of a single unit, a monotone function of ε, so the corners' envelope holds every
+    valid ε exactly (no curvature between the corners)."""
+    h = 6
+    cfg = Cfg(5, (h,), h, use_batchnorm=True)
+    x, x_test = ctx.randn(8, 5), ctx.randn(6, 5)
+    w = ctx.randn(5, h)
+    w *= np.sqrt(1e-3 / (x @ w).var(axis=0))
+    values = {"W1": w, "b1": ctx.randn(h, scale=0.01), "gamma1": ctx.rng.uniform(0.5, 1.5, h),
+              "beta1": ctx.randn(h, scale=0.5), "W2": np.eye(h), "b2": ctx.randn(h, scale=0.3)}
+    refs = [cfg.reference(values, eps) for eps in EPS_CORNERS]
+    calls = [(x, True), (x, True), (x_test, False)]
+    net, P, original = _open(ctx, cfg)
+    b = ctx.batch()
+    _write(b, P, values)
+    outs = [b.method(net, "predict", xs, train_flg=flag) for xs, flag in calls]
+    b.run()
+    for (xs, flag), got in zip(calls, outs):
+        expected = [r.predict(xs, train_flg=flag) for r in refs]
+        how = (M("predict(x, train_flg=True) with batch variances of 1e-3 (ε must lie in [0, 1e-5]: "
+                 "x̂ = (x − μ) / √(σ² + ε))", "バッチ分散 1e-3 での predict(x, train_flg=True)(ε は [0, 1e-5] の範囲: "
+                 "x̂ = (x − μ) / √(σ² + ε))") if flag else
+               M("predict(x, train_flg=False) after two training calls with batch variances of 1e-3 (running "
+                 "variance + ε, ε in [0, 1e-5])", "バッチ分散 1e-3 で 2 回学習した後の predict(x, train_flg=False)"
+                 "(移動分散 + ε、ε は [0, 1e-5])"))
+        try:
+            assert_in_envelope(got.value, expected, M(f"{cfg.label()}.{how.en}", f"{cfg.label()}.{how.ja}"))
+        except Fail as fail:
+            raise _stale_note(fail, got.value, cfg, original, xs, flag, values) from None
 
 
 def check_net_accuracy(ctx: ItemContext):
