@@ -33,7 +33,7 @@ from exercises import mistakes as catalogue
 from exercises.initialization import check_mean_var
 from grader.compare import Fail, close_mask, fmt, match_variant
 from grader.context import ItemContext
-from grader.runner.session import Budget, StudentError, StudentTimeout
+from grader.runner.session import StudentError, StudentTimeout
 from grader.spec import Exercise, Item, Mistake
 from reference.functions import sigmoid, softmax
 from reference.layers import SoftmaxWithLoss as RefSoftmaxWithLoss
@@ -881,7 +881,7 @@ def check_train(ctx: ItemContext):
     ref_loss = ref_net.loss(x, t)
     ref_acc = ref_net.accuracy(x, t)
     # the student's run: their gradient, our update, written into their arrays
-    deadline = Budget(ctx.session, TRAIN_BUDGET)  # plus the time spent waiting for a CPU (a busy machine)
+    deadline = ctx.budget(TRAIN_BUDGET)  # plus the time spent waiting for a CPU (a busy machine)
     net, P, original = _open(ctx, cfg, "he")
     b = ctx.batch()
     xr, tr = b.const(x), b.const(t)

@@ -1121,7 +1121,7 @@ def _train(ctx: ItemContext, cfg: Cfg, steps: int, deadline: Budget) -> float:
 
 
 def check_net_training(ctx: ItemContext):
-    deadline = Budget(ctx.session, TRAIN_BUDGET)  # plus the time spent waiting for a CPU (a busy machine)
+    deadline = ctx.budget(TRAIN_BUDGET)  # plus the time spent waiting for a CPU (a busy machine)
     inp, hidden, out = TRAIN_ARCH
     setup_en = (f"the grader trained your {NET}({inp}, {list(hidden)}, {out}, …) with its own Adam (lr "
                 f"{TRAIN_LR}, batches of {TRAIN_BATCH}) on the 8×8 handwritten digits (1797 images)")

@@ -702,7 +702,7 @@ def _training_task(ctx: ItemContext, task: str, deadline: Budget):
 
 
 def training_check(ctx: ItemContext):
-    deadline = Budget(ctx.session, TRAIN_BUDGET)  # plus the time spent waiting for a CPU (a busy machine)
+    deadline = ctx.budget(TRAIN_BUDGET)  # plus the time spent waiting for a CPU (a busy machine)
     return per_task(ctx, lambda c, task: _training_task(c, task, deadline))
 
 

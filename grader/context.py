@@ -6,7 +6,7 @@ import numpy as np
 
 from grader.compare import Fail, as_array, assert_close
 from grader.messages import Msg
-from grader.runner.session import Batch, Pending, Session
+from grader.runner.session import Batch, Budget, Pending, Session
 from grader.spec import SHARED_MISTAKES, Exercise, Item, Mistake
 
 
@@ -50,6 +50,11 @@ class ItemContext:
         return out
 
     # ---------------------------------------------------------------- inputs
+    def budget(self, seconds: float) -> Budget:
+        """A time budget over many round trips (a training loop): ``seconds`` plus the time the student
+        process and the grader waited for a CPU, up to 3 × ``seconds``; ``.remaining()`` is what is left."""
+        return Budget(self.session, seconds)
+
     def randn(self, *shape, scale: float = 1.0, away: float = 0.0) -> np.ndarray:
         """Normal samples; with ``away`` every |value| ≥ away (keeps inputs off kinks)."""
         x = self.rng.standard_normal(shape) * scale

@@ -241,13 +241,22 @@ def _ref(x):
 STARVED_MAX = 3.0  # an item's wall-time limit grows by its CPU-wait time, up to this many times the limit
 
 
-def _own_runqueue_wait() -> float | None:
-    """Seconds this grader thread has spent runnable but waiting for a CPU (None where unreadable)."""
+def runqueue_wait(*schedstats: str) -> float | None:
+    """Seconds the threads of these ``/proc/.../schedstat`` files have spent runnable but waiting for a
+    CPU (their second field, in ns); None where one cannot be read."""
+    total = 0
     try:
-        with open("/proc/thread-self/schedstat", "rb") as fh:
-            return int(fh.read().split()[1]) / 1e9
+        for path in schedstats:
+            with open(path, "rb") as fh:
+                total += int(fh.read().split()[1])
     except (OSError, ValueError, IndexError):
         return None
+    return total / 1e9
+
+
+def _own_runqueue_wait() -> float | None:
+    """This grader thread's wait for a CPU."""
+    return runqueue_wait("/proc/thread-self/schedstat")
 
 
 class Budget:
@@ -454,14 +463,11 @@ class Session:
         (``/proc/<pid>/task/*/schedstat``, second field), or None where that cannot be read."""
         if not self.pid:
             return None
-        total = 0
         try:
-            for task in os.scandir(f"/proc/{self.pid}/task"):
-                with open(f"{task.path}/schedstat", "rb") as fh:
-                    total += int(fh.read().split()[1])
-        except (OSError, ValueError, IndexError):
+            tasks = [f"{task.path}/schedstat" for task in os.scandir(f"/proc/{self.pid}/task")]
+        except OSError:
             return None
-        return total / 1e9
+        return runqueue_wait(*tasks)
 
     def _await_reply(self, start: float, timeout: float, waited0: float | None) -> None:
         """Wait until the reply starts to arrive. The time limit counts the time the student process
